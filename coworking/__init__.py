@@ -1,0 +1,1 @@
+"""A community directory of rural coworking spaces in Europe."""

@@ -1,0 +1,75 @@
+"""create_app(): the Litestar application with its plugins, routes, error handlers and headers."""
+
+from __future__ import annotations
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin, SQLAlchemySyncConfig, SyncSessionConfig
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import CacheControlHeader, State
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from coworking.db import make_engine
+from coworking.errors import handle_exception
+from coworking.security import security_headers
+from coworking.settings import Settings
+from coworking.site import SiteApi, SitePages
+from coworking.spaces.api import SpacesApi
+from coworking.spaces.controllers import SpacePages
+from coworking.web import install_template_globals
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    database = SQLAlchemySyncConfig(
+        engine_instance=make_engine(settings.database_url, pool_pre_ping=True),
+        session_config=SyncSessionConfig(expire_on_commit=False),
+        session_dependency_key="db_session",
+        # Commit after 2xx and 3xx (POST → 303 redirect) responses, roll back otherwise.
+        before_send_handler="autocommit_include_redirects",
+        create_all=False,
+    )
+    templates = TemplateConfig(
+        directory=settings.templates_dir,
+        engine=JinjaTemplateEngine,
+        engine_callback=lambda engine: install_template_globals(engine.engine, settings),
+    )
+    return Litestar(
+        route_handlers=[
+            SitePages,
+            SpacePages,
+            SpacesApi,
+            SiteApi,
+            create_static_files_router(
+                path="/static",
+                directories=[settings.static_dir],
+                cache_control=CacheControlHeader(max_age=3600, public=True),
+            ),
+        ],
+        plugins=[SQLAlchemyPlugin(config=database), HTMXPlugin()],
+        request_class=HTMXRequest,
+        template_config=templates,
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="csrftoken",
+            header_name="x-csrftoken",
+            cookie_samesite="lax",
+            # The API is read-only JSON for now; forms are where CSRF matters.
+            exclude=["/api/"],
+        ),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=500),
+        openapi_config=OpenAPIConfig(
+            title="Rural coworking directory API",
+            version="1",
+            path="/schema",
+            description="Rural coworking spaces in Europe, their amenities, activities and networks.",
+        ),
+        exception_handlers={Exception: handle_exception},
+        before_send=[security_headers(settings)],
+        state=State({"settings": settings}),
+        debug=settings.debug,
+    )

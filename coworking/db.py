@@ -1,0 +1,63 @@
+"""Database URLs, engines and migrations.
+
+People write ordinary URLs (``sqlite:///var/coworking.db``, ``postgresql://postgres@127.0.0.1/test``);
+this module picks the driver, so nobody has to know SQLAlchemy's ``dialect+driver`` spelling.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+_DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg", "sqlite": "sqlite+pysqlite"}
+
+
+def normalize_url(url: str) -> str:
+    """Return the SQLAlchemy URL for an ordinary database URL, choosing the driver."""
+    parsed = make_url(url)
+    backend = parsed.drivername.split("+", 1)[0]
+    if backend not in _DRIVERS:
+        raise ValueError(f"Unsupported database {backend!r}: use sqlite:/// or postgresql://")
+    if "+" not in parsed.drivername:
+        parsed = parsed.set(drivername=_DRIVERS[backend])
+    if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    return parsed.render_as_string(hide_password=False)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers continue while a write commits; foreign keys are off by default in SQLite.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def configure_engine(engine: Engine) -> Engine:
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def make_engine(url: str, **kwargs) -> Engine:  # noqa: ANN003
+    return configure_engine(create_engine(normalize_url(url), **kwargs))
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # Alembic's config is ConfigParser-based: a literal % must be doubled.
+    config.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
+    return config
+
+
+def migrate(url: str) -> None:
+    """Bring the database schema up to date (creates it on first start)."""
+    command.upgrade(alembic_config(url), "head")

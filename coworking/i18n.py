@@ -1,0 +1,110 @@
+"""Languages: catalogues from coworking/translations, the visitor's choice, and locale-aware formatting.
+
+Catalogues are compiled in memory from the .po files at start-up, so no compiled .mo file can fall
+out of step with its source.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+import pytz
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_NAMES = {"en": "English", "lv": "Latviešu"}
+
+
+@cache
+def translations_for(locale: str) -> NullTranslations:
+    path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def parse_accept_language(header: str | None) -> list[str]:
+    """Language tags from an Accept-Language header, most preferred first."""
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate((header or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and quality > 0:
+            weighted.append((-quality, position, tag.strip()))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def choose_locale(cookie: str | None, accept_language: str | None, available: tuple[str, ...]) -> str:
+    """The visitor's language: their explicit choice (cookie), else the best Accept-Language match."""
+    if cookie in available:
+        return cookie
+    for tag in parse_accept_language(accept_language):
+        primary = tag.replace("_", "-").split("-")[0].lower()
+        if primary in available:
+            return primary
+    return available[0]
+
+
+class Translator:
+    """Everything a template needs to speak one language."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        self._translations = translations_for(locale)
+        self._babel_locale = Locale.parse(locale)
+
+    def gettext(self, message: str, **variables: object) -> str:
+        text = self._translations.gettext(message)
+        return text % variables if variables else text
+
+    def ngettext(self, singular: str, plural: str, count: int, **variables: object) -> str:
+        text = self._translations.ngettext(singular, plural, count)
+        return text % {"num": count, **variables}
+
+    def country_name(self, code: str) -> str:
+        return self._babel_locale.territories.get(code.upper(), code.upper())
+
+    def language_name(self, code: str) -> str:
+        return self._babel_locale.languages.get(code, code)
+
+    def date(self, value: datetime, format: str = "medium") -> str:  # noqa: A002 - Babel's name
+        return format_date(value, format=format, locale=self._babel_locale)
+
+    def datetime(self, value: datetime, format: str = "medium", tzinfo: str = "UTC") -> str:  # noqa: A002
+        return format_datetime(value, format=format, tzinfo=tzinfo, locale=self._babel_locale)
+
+    def time(self, value: datetime, tzinfo: str = "UTC") -> str:
+        return format_time(value, format="short", tzinfo=tzinfo, locale=self._babel_locale)
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, locale=self._babel_locale)
+
+
+@cache
+def translator(locale: str) -> Translator:
+    return Translator(locale)
+
+
+def timezone_for_country(code: str) -> str:
+    """The country's main time zone (the tz database lists it first), for showing activity times as the space's clock reads them."""
+    zones = pytz.country_timezones.get(code.upper()) or []
+    return zones[0] if zones else "UTC"

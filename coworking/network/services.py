@@ -1,0 +1,40 @@
+"""Partner networks: LEADER projects, national hub networks and regional programmes."""
+
+from __future__ import annotations
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coworking.models import Network
+
+_SCOPE_ORDER = {"european": 0, "national": 1, "regional": 2}
+
+
+class NetworkOut(msgspec.Struct, kw_only=True):
+    slug: str
+    name: str
+    scope: str
+    country_codes: list[str]
+    website: str | None
+    description: str | None
+    source_url: str | None
+
+
+def list_networks(session: Session, country_code: str | None = None) -> list[NetworkOut]:
+    """All networks (European first, then national, then regional), or those active in one country."""
+    networks = session.scalars(select(Network).order_by(Network.name)).all()
+    found = [
+        NetworkOut(
+            slug=network.slug,
+            name=network.name,
+            scope=network.scope,
+            country_codes=network.country_codes,
+            website=network.website,
+            description=network.description,
+            source_url=network.source_url,
+        )
+        for network in networks
+        if country_code is None or country_code in network.country_codes
+    ]
+    return sorted(found, key=lambda network: _SCOPE_ORDER.get(network.scope, 9))

@@ -1,0 +1,57 @@
+"""Settings, read from the environment once and then frozen."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
+
+
+def _local_secret(var_dir: Path) -> str:
+    """A random secret kept in ./var for local runs, so sessions survive restarts.
+
+    Production sets COWORKING_SECRET_KEY; nothing secret is ever committed.
+    """
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    redis_url: str | None = None
+    tile_url: str = DEFAULT_TILE_URL
+    tile_attribution: str = DEFAULT_TILE_ATTRIBUTION
+    locales: tuple[str, ...] = ("en", "lv")
+    default_locale: str = "en"
+    debug: bool = False
+    templates_dir: Path = field(default=PROJECT_ROOT / "templates")
+    static_dir: Path = field(default=PROJECT_ROOT / "static")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        var_dir = Path(env.get("COWORKING_VAR_DIR", PROJECT_ROOT / "var"))
+        database_url = env.get("COWORKING_DATABASE_URL") or f"sqlite:///{var_dir / 'coworking.db'}"
+        secret_key = env.get("COWORKING_SECRET_KEY") or _local_secret(var_dir)
+        return cls(
+            database_url=database_url,
+            secret_key=secret_key,
+            redis_url=env.get("COWORKING_REDIS_URL") or None,
+            tile_url=env.get("COWORKING_TILE_URL", DEFAULT_TILE_URL),
+            tile_attribution=env.get("COWORKING_TILE_ATTRIBUTION", DEFAULT_TILE_ATTRIBUTION),
+            debug=env.get("COWORKING_DEBUG", "").lower() in {"1", "true", "yes"},
+        )

@@ -1,0 +1,60 @@
+"""schema.org JSON-LD for a space page, so search engines and maps can read the listing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coworking.spaces.schemas import SpaceDetail
+from coworking.vocabulary import AMENITY_LABELS, WEEKDAYS
+
+_SCHEMA_DAYS = {term.code: term.label for term in WEEKDAYS}
+
+
+def space_json_ld(space: SpaceDetail, url: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "LocalBusiness",
+        "additionalType": "https://en.wikipedia.org/wiki/Coworking",
+        "name": space.name,
+        "url": url,
+        "address": {
+            "@type": "PostalAddress",
+            "addressLocality": space.town,
+            "addressCountry": space.country_code,
+        },
+    }
+    if space.street_address:
+        data["address"]["streetAddress"] = space.street_address
+    if space.region:
+        data["address"]["addressRegion"] = space.region
+    if space.description:
+        data["description"] = space.description
+    if space.website:
+        data["sameAs"] = space.website
+    if space.email:
+        data["email"] = space.email
+    if space.phone:
+        data["telephone"] = space.phone
+    # Town-centre coordinates would mislead a navigation app: publish only a marker set on the building.
+    if space.location_precision == "exact" and space.latitude is not None:
+        data["geo"] = {"@type": "GeoCoordinates", "latitude": space.latitude, "longitude": space.longitude}
+    if space.amenities:
+        data["amenityFeature"] = [
+            {"@type": "LocationFeatureSpecification", "name": AMENITY_LABELS[code], "value": True}
+            for code in space.amenities
+        ]
+    if space.opening_hours:
+        data["openingHoursSpecification"] = [
+            {"@type": "OpeningHoursSpecification", "dayOfWeek": _SCHEMA_DAYS[day], "opens": opens, "closes": closes}
+            for day, spans in space.opening_hours.items()
+            if day in _SCHEMA_DAYS
+            for opens, closes in spans
+        ]
+    events = [
+        {"@type": "Event", "name": activity.title, "startDate": activity.next_starts_at.isoformat()}
+        for activity in space.activities
+        if activity.next_starts_at
+    ]
+    if events:
+        data["event"] = events
+    return data

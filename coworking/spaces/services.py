@@ -1,0 +1,233 @@
+"""The rules of the directory: how spaces are searched, shown and named."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from coworking.activities.services import is_upcoming_clause, next_occurrence
+from coworking.models import Activity, Space, space_amenities, space_community_builders
+from coworking.spaces.schemas import (
+    ActivityOut,
+    CommunityBuilderOut,
+    CountryCount,
+    DirectoryStats,
+    InvalidQuery,
+    SearchPage,
+    SpaceCard,
+    SpaceDetail,
+    SpaceQuery,
+)
+from coworking.text import fold, slugify
+from coworking.vocabulary import N_
+
+# Spaces the public sees: drafts are private to their builders, closed ones stay findable by link.
+PUBLIC_STATUSES = ("published", "closed")
+
+_ORDER = {
+    "name": (Space.name, Space.id),
+    "town": (Space.town, Space.name, Space.id),
+    "country": (Space.country_code, Space.name, Space.id),
+    "updated": (Space.updated_at.desc(), Space.id),
+}
+
+
+def _like_escape(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered(query: SpaceQuery, now: datetime) -> Select:
+    statement = select(Space).where(Space.status == "published")
+    for term in fold(query.q).split():
+        statement = statement.where(Space.search_text.like(f"%{_like_escape(term)}%", escape="\\"))
+    if query.countries:
+        statement = statement.where(Space.country_code.in_(query.countries))
+    for code in query.amenities:
+        statement = statement.where(
+            exists().where(and_(space_amenities.c.space_id == Space.id, space_amenities.c.amenity_code == code))
+        )
+    if query.upcoming:
+        statement = statement.where(
+            exists().where(and_(Activity.space_id == Space.id, is_upcoming_clause(now)))
+        )
+    return statement
+
+
+def _upcoming_counts(session: Session, space_ids: list[int], now: datetime) -> dict[int, int]:
+    if not space_ids:
+        return {}
+    rows = session.execute(
+        select(Activity.space_id, func.count())
+        .where(Activity.space_id.in_(space_ids), is_upcoming_clause(now))
+        .group_by(Activity.space_id)
+    )
+    return {space_id: count for space_id, count in rows}
+
+
+def search_spaces(session: Session, query: SpaceQuery, now: datetime) -> SearchPage:
+    """One page of published spaces matching ``query``; InvalidQuery if the page is past the last one."""
+    filtered = _filtered(query, now)
+    total = session.scalar(select(func.count()).select_from(filtered.order_by(None).subquery())) or 0
+    last_page = max(1, -(-total // query.per_page))
+    if query.page > last_page:
+        raise InvalidQuery({"page": N_("There is no such page of results: go back to the first page.")})
+    spaces = session.scalars(
+        filtered.order_by(*_ORDER[query.sort])
+        .limit(query.per_page)
+        .offset((query.page - 1) * query.per_page)
+        .options(selectinload(Space.amenities))
+    ).all()
+    counts = _upcoming_counts(session, [space.id for space in spaces], now)
+    return SearchPage(
+        items=[to_card(space, counts.get(space.id, 0)) for space in spaces],
+        total=total,
+        page=query.page,
+        per_page=query.per_page,
+    )
+
+
+def to_card(space: Space, upcoming_activities: int) -> SpaceCard:
+    return SpaceCard(
+        slug=space.slug,
+        name=space.name,
+        town=space.town,
+        region=space.region,
+        country_code=space.country_code,
+        latitude=space.latitude,
+        longitude=space.longitude,
+        location_precision=space.location_precision,
+        amenities=space.amenity_codes,
+        upcoming_activities=upcoming_activities,
+        status=space.status,
+        updated_at=space.updated_at,
+    )
+
+
+def _activity_out(activity: Activity, when: datetime | None) -> ActivityOut:
+    ends = when + (activity.ends_at - activity.starts_at) if when and activity.ends_at and activity.starts_at else None
+    return ActivityOut(
+        title=activity.title,
+        kind=activity.kind,
+        description=activity.description,
+        next_starts_at=when,
+        next_ends_at=ends,
+        weekly=activity.recurrence == "weekly",
+        language=activity.language,
+    )
+
+
+def _activities_out(space: Space, now: datetime) -> list[ActivityOut]:
+    """Dated activities still ahead, soonest first, then the ones a source mentions without a date."""
+    dated: list[tuple[datetime, Activity]] = []
+    undated: list[Activity] = []
+    for activity in space.activities:
+        if activity.starts_at is None:
+            undated.append(activity)
+        elif when := next_occurrence(activity, now):
+            dated.append((when, activity))
+    dated.sort(key=lambda pair: pair[0])
+    return [_activity_out(activity, when) for when, activity in dated] + [
+        _activity_out(activity, None) for activity in undated
+    ]
+
+
+def get_space(session: Session, slug: str, now: datetime) -> SpaceDetail | None:
+    """Everything public about one space, or None if there is no public space with this slug."""
+    space = session.scalar(
+        select(Space)
+        .where(Space.slug == slug, Space.status.in_(PUBLIC_STATUSES))
+        .options(
+            selectinload(Space.amenities),
+            selectinload(Space.community_builders),
+            selectinload(Space.activities),
+        )
+    )
+    if space is None:
+        return None
+    return SpaceDetail(
+        slug=space.slug,
+        name=space.name,
+        description=space.description,
+        street_address=space.street_address,
+        town=space.town,
+        region=space.region,
+        country_code=space.country_code,
+        latitude=space.latitude,
+        longitude=space.longitude,
+        location_precision=space.location_precision,
+        website=space.website,
+        email=space.email,
+        phone=space.phone,
+        opening_hours=space.opening_hours,
+        internet_download_mbps=space.internet_download_mbps,
+        internet_upload_mbps=space.internet_upload_mbps,
+        fibre=space.has_fibre,
+        desks=space.desks,
+        price_notes=space.price_notes,
+        amenities=space.amenity_codes,
+        community_builders=[
+            CommunityBuilderOut(name=person.name, bio=person.bio, public_contact=person.public_contact)
+            for person in space.community_builders
+        ],
+        activities=_activities_out(space, now),
+        status=space.status,
+        source_url=space.source_url,
+        created_at=space.created_at,
+        updated_at=space.updated_at,
+        version=space.version,
+    )
+
+
+def directory_stats(session: Session) -> DirectoryStats:
+    """How many published spaces there are, in total and per country (largest first)."""
+    rows = session.execute(
+        select(Space.country_code, func.count())
+        .where(Space.status == "published")
+        .group_by(Space.country_code)
+        .order_by(func.count().desc(), Space.country_code)
+    ).tuples()
+    countries = [CountryCount(code=code, spaces=count) for code, count in rows]
+    return DirectoryStats(spaces=sum(country.spaces for country in countries), countries=countries)
+
+
+def unique_space_slug(session: Session, name: str, town: str) -> str:
+    """A free slug: the name, then name-town, then name-town-2, -3, … ."""
+    candidates = [slugify(name), slugify(f"{name} {town}")]
+    for candidate in candidates:
+        if not session.scalar(select(exists().where(Space.slug == candidate))):
+            return candidate
+    base, number = candidates[-1], 2
+    while session.scalar(select(exists().where(Space.slug == f"{base}-{number}"))):
+        number += 1
+    return f"{base}-{number}"
+
+
+@dataclass(frozen=True)
+class DataGaps:
+    """What the directory does not know yet, shown honestly on the About page."""
+
+    spaces: int
+    town_level_location: int
+    no_location: int
+    amenities_unknown: int
+    no_website: int
+    no_community_builder: int
+
+
+def data_gaps(session: Session) -> DataGaps:
+    published = Space.status == "published"
+
+    def count(*conditions: ColumnElement[bool]) -> int:
+        return session.scalar(select(func.count()).select_from(Space).where(published, *conditions)) or 0
+
+    return DataGaps(
+        spaces=count(),
+        town_level_location=count(Space.location_precision == "town"),
+        no_location=count(Space.latitude.is_(None)),
+        amenities_unknown=count(~exists().where(space_amenities.c.space_id == Space.id)),
+        no_website=count(Space.website.is_(None)),
+        no_community_builder=count(~exists().where(space_community_builders.c.space_id == Space.id)),
+    )

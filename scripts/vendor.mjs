@@ -1,0 +1,26 @@
+// Copies the built front-end files from node_modules into static/vendor/ (committed, so the site
+// runs without npm). Versions are pinned in package.json; re-run after changing them.
+import { cpSync, mkdirSync, rmSync } from "node:fs";
+
+const files = {
+  "htmx.org/dist/htmx.min.js": "htmx/htmx.min.js",
+  "htmx.org/LICENSE": "htmx/LICENSE",
+  "@picocss/pico/css/pico.min.css": "pico/pico.min.css",
+  "@picocss/pico/LICENSE.md": "pico/LICENSE.md",
+  "leaflet/dist/leaflet.js": "leaflet/leaflet.js",
+  "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
+  "leaflet/dist/images": "leaflet/images",
+  "leaflet/LICENSE": "leaflet/LICENSE",
+  "leaflet.markercluster/dist/leaflet.markercluster.js": "leaflet.markercluster/leaflet.markercluster.js",
+  "leaflet.markercluster/dist/MarkerCluster.css": "leaflet.markercluster/MarkerCluster.css",
+  "leaflet.markercluster/dist/MarkerCluster.Default.css": "leaflet.markercluster/MarkerCluster.Default.css",
+  "leaflet.markercluster/MIT-LICENCE.txt": "leaflet.markercluster/MIT-LICENCE.txt",
+};
+
+rmSync("static/vendor", { recursive: true, force: true });
+for (const [from, to] of Object.entries(files)) {
+  const target = `static/vendor/${to}`;
+  mkdirSync(target.split("/").slice(0, -1).join("/"), { recursive: true });
+  cpSync(`node_modules/${from}`, target, { recursive: true });
+}
+console.log(`Vendored ${Object.keys(files).length} files into static/vendor/`);

@@ -1,0 +1,89 @@
+"""Test fixtures: a real database (SQLite by default, PostgreSQL when COWORKING_TEST_DATABASE_URL
+names one), migrated once per run and emptied before every test, so no test sees another's data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from coworking.app import create_app
+from coworking.db import make_engine, migrate
+from coworking.models import Base
+from coworking.settings import Settings
+
+# Tables whose rows come from migrations, not from tests.
+VOCABULARY_TABLES = {"amenities"}
+
+
+def _postgres_database(server_url: str) -> Iterator[str]:
+    """A throw-away database on the PostgreSQL server, dropped after the run."""
+    name = f"coworking_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server_url = os.environ.get("COWORKING_TEST_DATABASE_URL")
+    if server_url and server_url.startswith("postgres"):
+        yield from _postgres_database(server_url)
+    else:
+        path: Path = tmp_path_factory.mktemp("db") / "coworking.db"
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def migrated_engine(database_url: str) -> Iterator[Engine]:
+    migrate(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture()
+def engine(migrated_engine: Engine) -> Engine:
+    """The migrated database, emptied of everything but the vocabularies."""
+    tables = [table for table in reversed(Base.metadata.sorted_tables) if table.name not in VOCABULARY_TABLES]
+    with migrated_engine.begin() as connection:
+        for table in tables:
+            connection.execute(table.delete())
+    return migrated_engine
+
+
+@pytest.fixture()
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as db:
+        yield db
+
+
+@pytest.fixture()
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings.from_env(
+        {
+            "COWORKING_DATABASE_URL": database_url,
+            "COWORKING_SECRET_KEY": "test-secret-key-that-is-long-enough-for-csrf",
+            "COWORKING_VAR_DIR": str(tmp_path),
+        }
+    )
+
+
+@pytest.fixture()
+def client(engine: Engine, settings: Settings) -> Iterator[TestClient]:
+    with TestClient(app=create_app(settings)) as test_client:
+        yield test_client

@@ -1,0 +1,50 @@
+"""Build test data through the same model code the app uses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coworking.models import Activity, Amenity, CommunityBuilder, Space
+from coworking.spaces.services import unique_space_slug
+
+
+def make_space(
+    session: Session,
+    name: str = "Test Space",
+    town: str = "Cēsis",
+    country_code: str = "LV",
+    *,
+    amenities: tuple[str, ...] = (),
+    activities: list[Activity] | None = None,
+    builders: list[str] = (),
+    latitude: float | None = 57.31188,
+    longitude: float | None = 25.27456,
+    status: str = "published",
+    **fields: object,
+) -> Space:
+    chosen = session.scalars(select(Amenity).where(Amenity.code.in_(amenities))).all() if amenities else []
+    space = Space(
+        slug=unique_space_slug(session, name, town),
+        name=name,
+        town=town,
+        country_code=country_code,
+        latitude=latitude,
+        longitude=longitude,
+        location_precision="town" if latitude is not None else None,
+        status=status,
+        amenities=list(chosen),
+        activities=activities or [],
+        community_builders=[CommunityBuilder(name=person) for person in builders],
+        **fields,
+    )
+    space.refresh_search_text()
+    session.add(space)
+    session.commit()
+    return space
+
+
+def make_activity(title: str, starts_at: datetime | None = None, **fields: object) -> Activity:
+    return Activity(title=title, starts_at=starts_at, **fields)
