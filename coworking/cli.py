@@ -29,8 +29,10 @@ def seed(seed_dir: str | None) -> None:
 
     from sqlalchemy.orm import Session
 
-    from coworking.db import make_engine, migrate as run_migrations
-    from coworking.io.seed import SEED_DIR, seed as load_seed
+    from coworking.db import make_engine
+    from coworking.db import migrate as run_migrations
+    from coworking.io.seed import SEED_DIR
+    from coworking.io.seed import seed as load_seed
 
     settings = Settings.from_env()
     run_migrations(settings.database_url)

@@ -7,11 +7,14 @@ this module picks the driver, so nobody has to know SQLAlchemy's ``dialect+drive
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeAlias
 
 from alembic import command
 from alembic.config import Config
+from litestar.di import NamedDependency
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -61,3 +64,7 @@ def alembic_config(url: str) -> Config:
 def migrate(url: str) -> None:
     """Bring the database schema up to date (creates it on first start)."""
     command.upgrade(alembic_config(url), "head")
+
+
+# How handlers ask for the request's session (provided by Advanced Alchemy's plugin under this name).
+DbSession: TypeAlias = NamedDependency[Session]

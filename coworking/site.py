@@ -5,11 +5,12 @@ from __future__ import annotations
 import msgspec
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from coworking.activities.services import UpcomingActivity, upcoming_activities
+from coworking.db import DbSession
 from coworking.i18n import LANGUAGE_COOKIE
 from coworking.models import utcnow
 from coworking.network.services import NetworkOut, list_networks
@@ -31,7 +32,7 @@ class SitePages(Controller):
     include_in_schema = False
 
     @get("/", name="home", sync_to_thread=True)
-    def home(self, request: Request, db_session: Session) -> Template:
+    def home(self, request: Request, db_session: DbSession) -> Template:
         return page(
             request,
             "home.html",
@@ -43,15 +44,15 @@ class SitePages(Controller):
         )
 
     @get("/networks", name="networks", sync_to_thread=True)
-    def networks(self, request: Request, db_session: Session) -> Template:
+    def networks(self, request: Request, db_session: DbSession) -> Template:
         return page(request, "networks.html", {"networks": list_networks(db_session)})
 
     @get("/about", name="about", sync_to_thread=True)
-    def about(self, request: Request, db_session: Session) -> Template:
+    def about(self, request: Request, db_session: DbSession) -> Template:
         return page(request, "about.html", {"gaps": data_gaps(db_session)})
 
     @get("/language/{code:str}", name="language")
-    async def language(self, request: Request, code: str, next: str | None = None) -> Redirect:  # noqa: A002
+    async def language(self, request: Request, code: FromPath[str], next: FromQuery[str | None] = None) -> Redirect:  # noqa: A002
         if code not in request.app.state.settings.locales:
             raise NotFoundException(f"No language {code!r}")
         response = Redirect(path=safe_next(next), status_code=303)
@@ -59,7 +60,7 @@ class SitePages(Controller):
         return response
 
     @get("/healthz", name="healthz", sync_to_thread=True)
-    def healthz(self, db_session: Session) -> Response:
+    def healthz(self, db_session: DbSession) -> Response:
         try:
             db_session.execute(text("SELECT 1"))
         except Exception:  # noqa: BLE001 - any failure means "not healthy", and says so
@@ -78,7 +79,7 @@ class SiteApi(Controller):
     tags = ["network"]
 
     @get("/overview", sync_to_thread=True, summary="Counts per country and the next activities (the home page)")
-    def overview(self, db_session: Session) -> Overview:
+    def overview(self, db_session: DbSession) -> Overview:
         stats = directory_stats(db_session)
         return Overview(
             spaces=stats.spaces,
@@ -87,5 +88,5 @@ class SiteApi(Controller):
         )
 
     @get("/networks", sync_to_thread=True, summary="Partner networks and programmes")
-    def networks(self, db_session: Session) -> list[NetworkOut]:
+    def networks(self, db_session: DbSession) -> list[NetworkOut]:
         return list_networks(db_session)

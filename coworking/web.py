@@ -9,8 +9,20 @@ from jinja2 import pass_context
 from litestar import Request
 from litestar.response import Template
 
-from coworking.i18n import LANGUAGE_COOKIE, LANGUAGE_NAMES, Translator, choose_locale, translator
-from coworking.vocabulary import ACTIVITY_KIND_LABELS, AMENITIES, AMENITY_LABELS, NETWORK_SCOPE_LABELS, WEEKDAYS
+from coworking.i18n import (
+    LANGUAGE_COOKIE,
+    LANGUAGE_NAMES,
+    Translator,
+    choose_locale,
+    translator,
+)
+from coworking.vocabulary import (
+    ACTIVITY_KIND_LABELS,
+    AMENITIES,
+    AMENITY_LABELS,
+    NETWORK_SCOPE_LABELS,
+    WEEKDAYS,
+)
 
 
 def request_translator(request: Request) -> Translator:

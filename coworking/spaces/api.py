@@ -7,9 +7,9 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
-from sqlalchemy.orm import Session
+from litestar.params import FromPath, Parameter
 
+from coworking.db import DbSession
 from coworking.models import utcnow
 from coworking.spaces.schemas import (
     DEFAULT_PER_PAGE,
@@ -40,7 +40,7 @@ class SpacesApi(Controller):
     def search(
         self,
         request: Request,
-        db_session: Session,
+        db_session: DbSession,
         q: Annotated[
             str | None,
             Parameter(description="Free text in name, town, region or description; accents optional."),
@@ -68,7 +68,7 @@ class SpacesApi(Controller):
         )
 
     @get("/{slug:str}", sync_to_thread=True, summary="One space, with everything public about it")
-    def detail(self, db_session: Session, slug: str) -> SpaceDetail:
+    def detail(self, db_session: DbSession, slug: FromPath[str]) -> SpaceDetail:
         space = get_space(db_session, slug, utcnow())
         if space is None:
             raise NotFoundException(f"No space with the slug {slug!r}.")

@@ -6,9 +6,10 @@ from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Template
-from sqlalchemy.orm import Session
 
+from coworking.db import DbSession
 from coworking.i18n import timezone_for_country
 from coworking.models import utcnow
 from coworking.spaces.jsonld import space_json_ld
@@ -36,7 +37,7 @@ class SpacePages(Controller):
     include_in_schema = False
 
     @get("/", name="spaces", sync_to_thread=True)
-    def search(self, request: Request, db_session: Session) -> Template:
+    def search(self, request: Request, db_session: DbSession) -> Template:
         form = _form_values(request)
         results, query, errors = None, None, {}
         try:
@@ -69,7 +70,7 @@ class SpacePages(Controller):
         )
 
     @get("/{slug:str}", name="space", sync_to_thread=True)
-    def detail(self, request: Request, db_session: Session, slug: str) -> Template:
+    def detail(self, request: Request, db_session: DbSession, slug: FromPath[str]) -> Template:
         space = get_space(db_session, slug, utcnow())
         if space is None:
             raise NotFoundException(f"No space {slug!r}")

@@ -5,10 +5,9 @@ Revises:
 Create Date: 2026-11-23 22:35:32.828880
 """
 
-from alembic import op
 import advanced_alchemy.types
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None

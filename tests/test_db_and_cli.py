@@ -1,0 +1,68 @@
+"""Database URLs, migrations and the `coworking` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic import command
+from click.testing import CliRunner
+from sqlalchemy import inspect, text
+
+from coworking.cli import main
+from coworking.db import alembic_config, make_engine, migrate, normalize_url
+from coworking.io.seed import SEED_DIR
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://postgres@127.0.0.1/test", "postgresql+psycopg://postgres@127.0.0.1/test"),
+        ("postgres://u:p%40ss@db:5432/x", "postgresql+psycopg://u:p%40ss@db:5432/x"),
+        ("postgresql+psycopg://postgres@127.0.0.1/test", "postgresql+psycopg://postgres@127.0.0.1/test"),
+        ("sqlite:///:memory:", "sqlite+pysqlite:///:memory:"),
+    ],
+)
+def test_ordinary_urls_get_a_driver(given: str, expected: str) -> None:
+    assert normalize_url(given) == expected
+
+
+def test_unsupported_database_is_refused() -> None:
+    with pytest.raises(ValueError, match="Unsupported database"):
+        normalize_url("mysql://root@localhost/test")
+
+
+def test_migrations_go_up_down_and_up_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'nested' / 'm.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    assert {"spaces", "amenities", "activities", "networks", "community_builders"} <= set(inspect(engine).get_table_names())
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM amenities")).scalar() == 19
+    command.downgrade(alembic_config(url), "base")
+    assert "spaces" not in inspect(engine).get_table_names()
+    migrate(url)
+    assert "spaces" in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_the_schema_matches_the_models(migrated_engine) -> None:  # noqa: ANN001
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from coworking.models import Base
+
+    with migrated_engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+
+
+def test_seed_command_creates_the_database_on_first_run(tmp_path: Path) -> None:
+    env = {"COWORKING_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}", "COWORKING_VAR_DIR": str(tmp_path)}
+    rows = len((SEED_DIR / "spaces.csv").read_text(encoding="utf-8").strip().splitlines()) - 1
+    runner = CliRunner()
+    first = runner.invoke(main, ["seed"], env=env)
+    assert first.exit_code == 0, first.output
+    assert f"Spaces: {rows} added" in first.output
+    second = runner.invoke(main, ["seed"], env=env)
+    assert f"Spaces: 0 added, {rows} already there" in second.output
