@@ -1,0 +1,120 @@
+"""Profile requests to the site with pyinstrument, in-process, with no server and no network.
+
+    pip install pyinstrument
+    python benchmarks/profile_request.py "/spaces?q=cesis"                  # 50 requests, text report
+    python benchmarks/profile_request.py "/api/v1/spaces?q=cesis" -n 200 --html
+
+Seeds a temporary SQLite database (as run.py does), builds the app with ``create_app()``, sends
+a few warm-up requests, then profiles N requests straight through the ASGI interface. Sync
+handlers (``sync_to_thread=True``) are run on the calling thread here so the profiler sees them;
+the thread hop itself is therefore not in the profile. Reports go to benchmarks/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+
+async def call(app, path: str) -> tuple[int, int]:  # noqa: ANN001
+    """One GET through the ASGI app; (status, body bytes)."""
+    raw_path, _, query = path.partition("?")
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": raw_path, "raw_path": raw_path.encode(), "query_string": query.encode(),
+        "root_path": "", "headers": [(b"host", b"127.0.0.1"), (b"accept", b"text/html")],
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": {},
+    }
+    status, size, sent = 0, 0, False
+
+    async def receive() -> dict:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        nonlocal status, size
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            size += len(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, size
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("path", help='e.g. "/spaces?q=cesis"')
+    parser.add_argument("-n", type=int, default=50, help="requests to profile (default 50)")
+    parser.add_argument("--html", action="store_true", help="also write an HTML report")
+    args = parser.parse_args()
+    n = max(1, min(args.n, 10_000))
+
+    from pyinstrument import Profiler
+
+    with tempfile.TemporaryDirectory(prefix="coworking-profile-") as tmp:
+        os.environ.update(
+            COWORKING_DATABASE_URL=f"sqlite:///{tmp}/profile.db",
+            COWORKING_VAR_DIR=f"{tmp}/var",
+            COWORKING_SECRET_KEY="benchmark-only-not-a-secret",
+        )
+        os.environ.pop("COWORKING_REDIS_URL", None)
+        subprocess.run([sys.executable, "-c", "from coworking.cli import main; main()", "seed"],
+                       cwd=ROOT, check=True, capture_output=True, timeout=300)
+
+        import litestar.concurrency
+
+        async def run_inline(fn, *a, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+            return fn(*a, **kw)
+
+        litestar.concurrency._run_sync_asyncio = run_inline  # sync handlers on this thread, for the profiler
+
+        from coworking.app import create_app
+
+        app = create_app()
+
+        async def session() -> Profiler:
+            # Startup (lifespan) is what opens the plugin's engine; drive it by hand.
+            async with app.lifespan():
+                for _ in range(5):
+                    status, size = await call(app, args.path)
+                print(f"GET {args.path}: HTTP {status}, {size} bytes; profiling {n} requests ...")
+                profiler = Profiler(interval=0.0005, async_mode="disabled")
+                profiler.start()
+                for _ in range(n):
+                    await call(app, args.path)
+                profiler.stop()
+                return profiler
+
+        profiler = asyncio.run(session())
+
+    stem = "profile-" + (re.sub(r"[^A-Za-z0-9]+", "_", args.path).strip("_") or "root")
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    session_s = profiler.last_session.duration
+    print(f"{session_s / n * 1000:.2f} ms per request (profiler overhead included)")
+    text = profiler.output_text(unicode=True, color=False, show_all=False)
+    (out / f"{stem}.txt").write_text(text)
+    print(text)
+    if args.html:
+        (out / f"{stem}.html").write_text(profiler.output_html())
+    print(f"Written to benchmarks/results/{stem}.txt" + (" and .html" if args.html else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
