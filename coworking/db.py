@@ -53,6 +53,11 @@ def make_engine(url: str, **kwargs) -> Engine:  # noqa: ANN003
     return configure_engine(create_engine(normalize_url(url), **kwargs))
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    """Autogenerate skips SQLite's R*Tree (a virtual table and its shadow tables): migrations own it."""
+    return not (type_ == "table" and name.startswith("spaces_rtree"))
+
+
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -62,8 +67,15 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(url: str) -> None:
-    """Bring the database schema up to date (creates it on first start)."""
+    """Bring the database schema and its reference data up to date (creates both on first start)."""
+    from coworking.geo.gazetteer import ensure_gazetteer
+
     command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    try:
+        ensure_gazetteer(engine)
+    finally:
+        engine.dispose()
 
 
 # How handlers ask for the request's session (provided by Advanced Alchemy's plugin under this name).

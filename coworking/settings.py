@@ -35,6 +35,10 @@ class Settings:
     redis_url: str | None = None
     tile_url: str = DEFAULT_TILE_URL
     tile_attribution: str = DEFAULT_TILE_ATTRIBUTION
+    # "gazetteer" (offline, default) or "nominatim" (street-level, needs the internet).
+    geocoder: str = "gazetteer"
+    # Nominatim's usage policy asks for an agent that identifies the application.
+    geocoder_user_agent: str = "rural-coworking-directory/0.1"
     locales: tuple[str, ...] = ("en", "lv")
     default_locale: str = "en"
     debug: bool = False
@@ -53,5 +57,7 @@ class Settings:
             redis_url=env.get("COWORKING_REDIS_URL") or None,
             tile_url=env.get("COWORKING_TILE_URL", DEFAULT_TILE_URL),
             tile_attribution=env.get("COWORKING_TILE_ATTRIBUTION", DEFAULT_TILE_ATTRIBUTION),
+            geocoder=env.get("COWORKING_GEOCODER", "gazetteer"),
+            geocoder_user_agent=env.get("COWORKING_GEOCODER_USER_AGENT", "rural-coworking-directory/0.1"),
             debug=env.get("COWORKING_DEBUG", "").lower() in {"1", "true", "yes"},
         )

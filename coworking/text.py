@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from anyascii import anyascii
 from slugify import slugify as _slugify
-
-_SPACES = re.compile(r"\s+")
 
 
 def fold(text: str | None) -> str:
@@ -18,7 +14,9 @@ def fold(text: str | None) -> str:
     """
     if not text:
         return ""
-    return _SPACES.sub(" ", anyascii(text).casefold()).strip()
+    if not text.isascii():
+        text = anyascii(text)
+    return " ".join(text.casefold().split())
 
 
 def slugify(text: str) -> str:

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from coworking.db import make_engine
+from coworking.db import include_object, make_engine
 from coworking.models import Base
 
 config = context.config
@@ -16,6 +16,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -16,16 +16,43 @@ from coworking.vocabulary import AMENITY_CODES, N_
 MAX_QUERY_LENGTH = 200
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
-SORTS = {"name": N_("Name"), "town": N_("Town"), "country": N_("Country"), "updated": N_("Recently updated")}
+SORTS = {
+    "distance": N_("Distance"),
+    "name": N_("Name"),
+    "town": N_("Town"),
+    "country": N_("Country"),
+    "updated": N_("Recently updated"),
+}
+DEFAULT_RADIUS_KM = 50.0
+MAX_RADIUS_KM = 500.0
+DEFAULT_CORRIDOR_KM = 10.0
+MAX_CORRIDOR_KM = 100.0
+MAX_PLACE_LENGTH = 120
 
 
 class InvalidQuery(ValueError):
     """A search parameter is wrong. ``errors`` maps the parameter to a message (translatable msgid)."""
 
-    def __init__(self, errors: dict[str, str], params: dict[str, object] | None = None) -> None:
+    def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{key}: {message}" for key, message in errors.items()))
         self.errors = errors
-        self.params = params or {}
+
+
+@dataclass(frozen=True)
+class PlaceSuggestion:
+    label: str
+    latitude: float
+    longitude: float
+
+
+class PlaceNotFound(InvalidQuery):
+    """A typed place (``near``, ``from``, ``to``) matched nothing; ``suggestions`` are likely meant places."""
+
+    def __init__(self, field: str, text: str, suggestions: list[PlaceSuggestion]) -> None:
+        super().__init__({field: N_("We could not find this place.")})
+        self.field = field
+        self.text = text
+        self.suggestions = suggestions
 
 
 def is_country_code(code: str) -> bool:
@@ -35,6 +62,16 @@ def is_country_code(code: str) -> bool:
 def _clean_text(value: str | None) -> str:
     # Control characters (NUL above all: PostgreSQL refuses it) carry no meaning in a search.
     return "".join(ch for ch in (value or "") if unicodedata.category(ch)[0] != "C").strip()
+
+
+def _kilometres(value: float | str | None, default: float, maximum: float) -> float | None:
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= maximum and math.isfinite(number) else None
 
 
 def _positive_int(value: int | str | None, default: int) -> int | None:
@@ -56,10 +93,23 @@ class SpaceQuery:
     sort: str = "name"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+    near: str = ""
+    radius_km: float = DEFAULT_RADIUS_KM
+    route_from: str = ""
+    route_to: str = ""
+    corridor_km: float = DEFAULT_CORRIDOR_KM
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.q or self.countries or self.amenities or self.upcoming)
+        return bool(self.q or self.countries or self.amenities or self.upcoming or self.near or self.route_from)
+
+    @property
+    def by_distance(self) -> bool:
+        return bool(self.near or self.route_from)
+
+    @property
+    def default_sort(self) -> str:
+        return "distance" if self.by_distance else "name"
 
     def params(self, **changes: object) -> list[tuple[str, str]]:
         """Query-string pairs for this query with ``changes`` applied (for pagination and links)."""
@@ -68,9 +118,16 @@ class SpaceQuery:
             "country": self.countries,
             "amenity": self.amenities,
             "upcoming": "1" if self.upcoming else "",
-            "sort": "" if self.sort == "name" else self.sort,
+            "sort": "" if self.sort == self.default_sort else self.sort,
             "page": "" if self.page == 1 else str(self.page),
             "per_page": "" if self.per_page == DEFAULT_PER_PAGE else str(self.per_page),
+            "near": self.near,
+            "radius_km": _km_param(self.radius_km) if self.near and self.radius_km != DEFAULT_RADIUS_KM else "",
+            "from": self.route_from,
+            "to": self.route_to,
+            "corridor_km": _km_param(self.corridor_km)
+            if self.route_from and self.corridor_km != DEFAULT_CORRIDOR_KM
+            else "",
         }
         values.update({key: value for key, value in changes.items()})
         pairs: list[tuple[str, str]] = []
@@ -79,6 +136,10 @@ class SpaceQuery:
                 if item not in ("", None):
                     pairs.append((key, str(item)))
         return pairs
+
+
+def _km_param(value: float) -> str:
+    return f"{value:g}"
 
 
 def build_space_query(
@@ -90,6 +151,11 @@ def build_space_query(
     sort: str | None = None,
     page: int | str | None = None,
     per_page: int | str | None = None,
+    near: str | None = None,
+    radius_km: float | str | None = None,
+    route_from: str | None = None,
+    route_to: str | None = None,
+    corridor_km: float | str | None = None,
 ) -> SpaceQuery:
     """Validate raw search parameters (from a form or the API) into a SpaceQuery, or raise InvalidQuery."""
     errors: dict[str, str] = {}
@@ -108,9 +174,26 @@ def build_space_query(
         upcoming_flag = upcoming.lower() in {"1", "true", "on"}
     else:
         upcoming_flag = bool(upcoming)
-    sort_key = (sort or "name").strip()
+    near_text, from_text, to_text = _clean_text(near), _clean_text(route_from), _clean_text(route_to)
+    for name, typed in (("near", near_text), ("from", from_text), ("to", to_text)):
+        if len(typed) > MAX_PLACE_LENGTH:
+            errors[name] = N_("The place name is too long: at most 120 characters.")
+    if bool(from_text) != bool(to_text):
+        errors["to" if from_text else "from"] = N_("A route needs both where it starts and where it ends.")
+    if near_text and (from_text or to_text):
+        errors["near"] = N_("Search near one place or along a route, not both at once.")
+    radius = _kilometres(radius_km, DEFAULT_RADIUS_KM, MAX_RADIUS_KM)
+    if radius is None:
+        errors["radius_km"] = N_("The distance must be a number of kilometres from 1 to 500.")
+    corridor = _kilometres(corridor_km, DEFAULT_CORRIDOR_KM, MAX_CORRIDOR_KM)
+    if corridor is None:
+        errors["corridor_km"] = N_("The distance from the route must be a number of kilometres up to 100.")
+    by_distance = bool(near_text or from_text)
+    sort_key = (sort or ("distance" if by_distance else "name")).strip()
     if sort_key not in SORTS:
         errors["sort"] = N_("Unknown sort order.")
+    elif sort_key == "distance" and not by_distance:
+        errors["sort"] = N_("Sorting by distance needs a place to measure from.")
     page_number = _positive_int(page, 1)
     if page_number is None:
         errors["page"] = N_("The page number must be a whole number from 1.")
@@ -127,6 +210,11 @@ def build_space_query(
         sort=sort_key,
         page=page_number or 1,
         per_page=size or DEFAULT_PER_PAGE,
+        near=near_text,
+        radius_km=radius or DEFAULT_RADIUS_KM,
+        route_from=from_text,
+        route_to=to_text,
+        corridor_km=corridor or DEFAULT_CORRIDOR_KM,
     )
 
 
@@ -145,6 +233,21 @@ class SpaceCard(msgspec.Struct, kw_only=True):
     upcoming_activities: int
     status: str
     updated_at: datetime
+    # Kilometres from the searched place, or from the route's line; None when not searching by distance.
+    distance_km: float | None = None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """What distances are measured from: one place (``near``) or a route from ``start`` to ``end``."""
+
+    start: PlaceSuggestion
+    end: PlaceSuggestion | None
+    km: float
+
+    @property
+    def is_route(self) -> bool:
+        return self.end is not None
 
 
 class SearchPage(msgspec.Struct, kw_only=True):
@@ -152,6 +255,7 @@ class SearchPage(msgspec.Struct, kw_only=True):
     total: int
     page: int
     per_page: int
+    origin: Origin | None = None
 
     @property
     def pages(self) -> int:

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from geopy.geocoders.base import Geocoder
+from geopy.location import Location
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from coworking.activities.services import is_upcoming_clause, next_occurrence
+from coworking.geo.distance import (
+    BoundingBox,
+    box_around,
+    box_around_route,
+    distance_km,
+    route_position,
+)
 from coworking.models import Activity, Space, space_amenities, space_community_builders
 from coworking.spaces.schemas import (
     ActivityOut,
@@ -16,6 +26,9 @@ from coworking.spaces.schemas import (
     CountryCount,
     DirectoryStats,
     InvalidQuery,
+    Origin,
+    PlaceNotFound,
+    PlaceSuggestion,
     SearchPage,
     SpaceCard,
     SpaceDetail,
@@ -67,29 +80,139 @@ def _upcoming_counts(session: Session, space_ids: list[int], now: datetime) -> d
     return {space_id: count for space_id, count in rows}
 
 
-def search_spaces(session: Session, query: SpaceQuery, now: datetime) -> SearchPage:
-    """One page of published spaces matching ``query``; InvalidQuery if the page is past the last one."""
+def search_spaces(session: Session, query: SpaceQuery, now: datetime, origin: Origin | None = None) -> SearchPage:
+    """One page of published spaces matching ``query``; InvalidQuery if the page is past the last one.
+
+    With an ``origin`` only spaces within its distance are found, each with its distance in km.
+    """
     filtered = _filtered(query, now)
+    if origin is not None:
+        return _search_by_distance(session, query, filtered, origin, now)
     total = session.scalar(select(func.count()).select_from(filtered.order_by(None).subquery())) or 0
-    last_page = max(1, -(-total // query.per_page))
-    if query.page > last_page:
-        raise InvalidQuery({"page": N_("There is no such page of results: go back to the first page.")})
+    _check_page(query, total)
     spaces = session.scalars(
         filtered.order_by(*_ORDER[query.sort])
         .limit(query.per_page)
         .offset((query.page - 1) * query.per_page)
         .options(selectinload(Space.amenities))
     ).all()
+    return _page(session, query, spaces, total, now)
+
+
+def _check_page(query: SpaceQuery, total: int) -> None:
+    if query.page > max(1, -(-total // query.per_page)):
+        raise InvalidQuery({"page": N_("There is no such page of results: go back to the first page.")})
+
+
+def _page(
+    session: Session,
+    query: SpaceQuery,
+    spaces: Sequence[Space],
+    total: int,
+    now: datetime,
+    distances: dict[int, float] | None = None,
+    origin: Origin | None = None,
+) -> SearchPage:
     counts = _upcoming_counts(session, [space.id for space in spaces], now)
     return SearchPage(
-        items=[to_card(space, counts.get(space.id, 0)) for space in spaces],
+        items=[
+            to_card(space, counts.get(space.id, 0), (distances or {}).get(space.id)) for space in spaces
+        ],
         total=total,
         page=query.page,
         per_page=query.per_page,
+        origin=origin,
     )
 
 
-def to_card(space: Space, upcoming_activities: int) -> SpaceCard:
+def _search_by_distance(
+    session: Session, query: SpaceQuery, filtered: Select, origin: Origin, now: datetime
+) -> SearchPage:
+    start = (origin.start.latitude, origin.start.longitude)
+    if origin.end is None:
+        box = box_around(*start, origin.km)
+    else:
+        end = (origin.end.latitude, origin.end.longitude)
+        box = box_around_route(start, end, origin.km)
+    rows = session.execute(
+        filtered.where(within_box(session, box)).with_only_columns(Space.id, Space.latitude, Space.longitude)
+    ).all()
+    measured: dict[int, tuple[float, float]] = {}  # id → (distance shown, position in the order)
+    for space_id, latitude, longitude in rows:
+        if origin.end is None:
+            km = distance_km(start, (latitude, longitude))
+            if km <= origin.km:
+                measured[space_id] = (km, km)
+        else:
+            position = route_position(start, end, (latitude, longitude))
+            if position.off_route_km <= origin.km:
+                measured[space_id] = (position.off_route_km, position.along_km)
+    total = len(measured)
+    _check_page(query, total)
+    if query.sort == "distance":
+        ordered = sorted(measured, key=lambda space_id: (measured[space_id][1], space_id))
+        page_ids = ordered[(query.page - 1) * query.per_page : query.page * query.per_page]
+        by_id = {
+            space.id: space
+            for space in session.scalars(
+                select(Space).where(Space.id.in_(page_ids)).options(selectinload(Space.amenities))
+            )
+        }
+        spaces = [by_id[space_id] for space_id in page_ids]
+    else:
+        spaces = session.scalars(
+            select(Space)
+            .where(Space.id.in_(list(measured)))
+            .order_by(*_ORDER[query.sort])
+            .limit(query.per_page)
+            .offset((query.page - 1) * query.per_page)
+            .options(selectinload(Space.amenities))
+        ).all()
+    distances = {space_id: round(km, 1) for space_id, (km, _) in measured.items()}
+    return _page(session, query, spaces, total, now, distances, origin)
+
+
+def within_box(session: Session, box: BoundingBox) -> ColumnElement[bool]:
+    """Spaces inside ``box``, answered from the spatial index (R*Tree on SQLite, GiST on PostgreSQL)."""
+    exact = and_(Space.latitude.between(box.south, box.north), Space.longitude.between(box.west, box.east))
+    if session.get_bind().dialect.name == "sqlite":
+        # The R*Tree stores 32-bit floats: it narrows the search, the exact test above decides.
+        candidates = text(
+            "SELECT id FROM spaces_rtree WHERE max_lat >= :south AND min_lat <= :north "
+            "AND max_lon >= :west AND min_lon <= :east"
+        ).bindparams(south=box.south, north=box.north, west=box.west, east=box.east)
+        return and_(Space.id.in_(candidates), exact)
+    indexed = func.point(Space.longitude, Space.latitude).op("<@")(
+        func.box(func.point(box.west, box.south), func.point(box.east, box.north))
+    )
+    return and_(Space.latitude.is_not(None), Space.longitude.is_not(None), indexed, exact)
+
+
+def resolve_origin(query: SpaceQuery, geocoder: Geocoder) -> Origin | None:
+    """Turn the typed ``near`` / ``from`` and ``to`` into coordinates, or raise PlaceNotFound."""
+    if query.near:
+        return Origin(start=_locate("near", query.near, geocoder), end=None, km=query.radius_km)
+    if query.route_from:
+        return Origin(
+            start=_locate("from", query.route_from, geocoder),
+            end=_locate("to", query.route_to, geocoder),
+            km=query.corridor_km,
+        )
+    return None
+
+
+def _suggestion(location: Location) -> PlaceSuggestion:
+    return PlaceSuggestion(label=location.address, latitude=location.latitude, longitude=location.longitude)
+
+
+def _locate(field: str, text_typed: str, geocoder: Geocoder) -> PlaceSuggestion:
+    location = geocoder.geocode(text_typed)
+    if location is None:
+        raise PlaceNotFound(field, text_typed, [_suggestion(found) for found in geocoder.closest(text_typed)])
+    return _suggestion(location)
+
+
+def to_card(space: Space, upcoming_activities: int, distance_km: float | None = None) -> SpaceCard:
     return SpaceCard(
         slug=space.slug,
         name=space.name,
@@ -103,6 +226,7 @@ def to_card(space: Space, upcoming_activities: int) -> SpaceCard:
         upcoming_activities=upcoming_activities,
         status=space.status,
         updated_at=space.updated_at,
+        distance_km=distance_km,
     )
 
 

@@ -1,0 +1,97 @@
+"""Distances for "near me" and "along the way": bounding boxes to ask the index, exact distances after.
+
+Distances from a point are geodesic (geopy, on the WGS-84 ellipsoid). Distances from a route use
+spherical cross-track formulas: geopy has none, and on routes of a few hundred kilometres the
+sphere is within 0.5 % of the ellipsoid.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from geopy.distance import EARTH_RADIUS, geodesic
+
+KM_PER_DEGREE_LATITUDE = 111.2
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    west: float
+    south: float
+    east: float
+    north: float
+
+    def contains(self, latitude: float, longitude: float) -> bool:
+        return self.south <= latitude <= self.north and self.west <= longitude <= self.east
+
+
+def _longitude_degrees(km: float, latitude: float) -> float:
+    cosine = math.cos(math.radians(min(abs(latitude), 89.0)))
+    return km / (KM_PER_DEGREE_LATITUDE * cosine)
+
+
+def box_around(latitude: float, longitude: float, km: float) -> BoundingBox:
+    """A box surely holding every point within ``km`` of the given one (a little larger: 2 % margin)."""
+    margin = km * 1.02
+    dlat = margin / KM_PER_DEGREE_LATITUDE
+    dlon = _longitude_degrees(margin, abs(latitude) + dlat)
+    return BoundingBox(
+        west=max(-180.0, longitude - dlon),
+        south=max(-90.0, latitude - dlat),
+        east=min(180.0, longitude + dlon),
+        north=min(90.0, latitude + dlat),
+    )
+
+
+def box_around_route(start: tuple[float, float], end: tuple[float, float], km: float) -> BoundingBox:
+    """A box holding every point within ``km`` of the straight line from ``start`` to ``end``."""
+    first, second = box_around(*start, km), box_around(*end, km)
+    return BoundingBox(
+        west=min(first.west, second.west),
+        south=min(first.south, second.south),
+        east=max(first.east, second.east),
+        north=max(first.north, second.north),
+    )
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return geodesic(a, b).km
+
+
+def _angular(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Central angle between two points (haversine), in radians."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    y = math.sin(lon2 - lon1) * math.cos(lat2)
+    x = math.cos(lat1) * math.sin(lat2) - math.sin(lat1) * math.cos(lat2) * math.cos(lon2 - lon1)
+    return math.atan2(y, x)
+
+
+@dataclass(frozen=True)
+class RoutePosition:
+    off_route_km: float  # how far from the route's straight line (or its nearer end)
+    along_km: float  # how far along the route, from its start, the nearest point of the route is
+
+
+def route_position(start: tuple[float, float], end: tuple[float, float], point: tuple[float, float]) -> RoutePosition:
+    """Where ``point`` lies relative to the great-circle segment from ``start`` to ``end``."""
+    route = _angular(start, end)
+    to_point = _angular(start, point)
+    if route == 0:
+        return RoutePosition(off_route_km=to_point * EARTH_RADIUS, along_km=0.0)
+    cross = math.asin(max(-1.0, min(1.0, math.sin(to_point) * math.sin(_bearing(start, point) - _bearing(start, end)))))
+    along = math.acos(max(-1.0, min(1.0, math.cos(to_point) / max(math.cos(cross), 1e-12))))
+    # acos loses the sign: a point behind the start has a bearing more than 90° off the route's.
+    if math.cos(_bearing(start, point) - _bearing(start, end)) < 0:
+        along = -along
+    if along < 0:
+        return RoutePosition(off_route_km=to_point * EARTH_RADIUS, along_km=0.0)
+    if along > route:
+        return RoutePosition(off_route_km=_angular(end, point) * EARTH_RADIUS, along_km=route * EARTH_RADIUS)
+    return RoutePosition(off_route_km=abs(cross) * EARTH_RADIUS, along_km=along * EARTH_RADIUS)

@@ -1,0 +1,257 @@
+"""Geocoders with geopy's interface: the offline gazetteer (default) and a cached, rate-limited Nominatim.
+
+Everything in the app that turns a typed place into coordinates calls ``geocode()`` on the object
+``build_geocoder()`` returns, so switching to Nominatim is a setting, not a code change.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import cache
+from threading import Lock
+
+from babel import Locale
+from geopy.exc import GeopyError
+from geopy.extra.rate_limiter import RateLimiter
+from geopy.geocoders import Nominatim
+from geopy.geocoders.base import Geocoder
+from geopy.location import Location
+from sqlalchemy import Engine, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from coworking.models import GeocodeCacheEntry, Place, PlaceName
+from coworking.text import fold
+
+_COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
+MIN_SUGGEST_LENGTH = 2
+
+
+@cache
+def country_names() -> dict[str, str]:
+    """Folded country names (English and Latvian) and codes → ISO code: 'latvia', 'latvija', 'lv' → 'LV'."""
+    names: dict[str, str] = {}
+    for locale in ("en", "lv"):
+        for code, name in Locale.parse(locale).territories.items():
+            if len(code) == 2 and code.isalpha():
+                names[fold(name)] = code
+                names[code.lower()] = code
+    return names
+
+
+def parse_place_query(text: str) -> tuple[str, str | None, tuple[float, float] | None]:
+    """Split 'Ogre, LV' into ('ogre', 'LV', None); '56.95, 24.1' into ('', None, (56.95, 24.1))."""
+    match = _COORDINATES.match(text)
+    if match:
+        latitude, longitude = float(match.group(1)), float(match.group(2))
+        if -90 <= latitude <= 90 and -180 <= longitude <= 180:
+            return "", None, (latitude, longitude)
+    name, country = text, None
+    if "," in text:
+        head, _, tail = text.rpartition(",")
+        country = country_names().get(fold(tail))
+        if country:
+            name = head
+    return fold(name), country, None
+
+
+def _location(place: Place) -> Location:
+    raw = {
+        "name": place.name,
+        "region": place.region,
+        "country_code": place.country_code,
+        "population": place.population,
+        "source": place.source,
+    }
+    address = ", ".join(part for part in (place.name, place.region, place.country_code) if part)
+    return Location(address, (place.latitude, place.longitude), raw)
+
+
+def coordinates_location(latitude: float, longitude: float) -> Location:
+    label = f"{latitude:.4f}, {longitude:.4f}"
+    return Location(label, (latitude, longitude), {"name": label, "region": None, "country_code": None})
+
+
+class GazetteerGeocoder(Geocoder):
+    """Offline geocoding over the ``places`` table: accent-insensitive, ranked by population."""
+
+    def __init__(self, engine: Engine, cache_size: int = 2048) -> None:
+        super().__init__(user_agent="rural-coworking-directory")
+        self.engine = engine
+        self._cache: OrderedDict[tuple, object] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = Lock()
+
+    def _memo(self, key: tuple, compute: Callable[[], object]) -> object:
+        # The gazetteer changes only when data is loaded: answers are kept in a small LRU.
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = compute()
+        with self._lock:
+            self._cache[key] = value
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return value
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def _places(self, condition, country: str | None, limit: int) -> list[Location]:  # noqa: ANN001
+        ranked = (
+            select(PlaceName.place_id, func.max(PlaceName.weight).label("weight"))
+            .where(condition)
+            .group_by(PlaceName.place_id)
+            .order_by(func.max(PlaceName.weight).desc(), PlaceName.place_id)
+        )
+        if country:
+            ranked = ranked.join(Place, Place.id == PlaceName.place_id).where(Place.country_code == country)
+        ranked = ranked.limit(limit).subquery()
+        statement = (
+            select(Place)
+            .join(ranked, ranked.c.place_id == Place.id)
+            .order_by(ranked.c.weight.desc(), Place.id)
+        )
+        with Session(self.engine) as session:
+            return [_location(place) for place in session.scalars(statement)]
+
+    def geocode(
+        self, query: str, *, exactly_one: bool = True, limit: int | None = None, country_codes: str | None = None
+    ) -> Location | list[Location] | None:
+        """The best matching place (or up to ``limit`` places): exact spellings first, then prefixes."""
+        name, country, point = parse_place_query(query or "")
+        if point:
+            found = [coordinates_location(*point)]
+        elif not name:
+            found = []
+        else:
+            country = (country_codes or country or "").upper() or None
+            count = 1 if exactly_one else (limit or 10)
+            found = self._memo(("geocode", name, country, count), lambda: self._lookup(name, country, count))
+        if exactly_one:
+            return found[0] if found else None
+        return list(found)
+
+    def _lookup(self, name: str, country: str | None, count: int) -> list[Location]:
+        exact = self._places(PlaceName.folded_name == name, country, count)
+        return exact or self._places(_prefix(name), country, count)
+
+    def suggest(self, text: str, limit: int = 8) -> list[Location]:
+        """Places whose name starts with what was typed so far (for autocomplete)."""
+        name, country, point = parse_place_query(text or "")
+        if point or len(name) < MIN_SUGGEST_LENGTH:
+            return []
+        return list(self._memo(("suggest", name, country, limit), lambda: self._places(_prefix(name), country, limit)))
+
+    def closest(self, text: str, limit: int = 5) -> list[Location]:
+        """Likely meant places for a name that matched nothing: similar spellings with the same start."""
+        name, country, _ = parse_place_query(text or "")
+        if len(name) < MIN_SUGGEST_LENGTH:
+            return []
+        return list(self._memo(("closest", name, country, limit), lambda: self._closest(name, country, limit)))
+
+    def _closest(self, name: str, country: str | None, limit: int) -> list[Location]:
+        for start in (name[:3], name[:2]):
+            statement = select(PlaceName.folded_name).where(_prefix(start)).order_by(PlaceName.weight.desc()).limit(5000)
+            with self.engine.connect() as connection:
+                spellings = list(dict.fromkeys(connection.scalars(statement)))
+            similar = difflib.get_close_matches(name, spellings, n=limit, cutoff=0.75)
+            if similar:
+                found: dict[str, Location] = {}
+                for spelling in similar:
+                    for location in self._places(PlaceName.folded_name == spelling, country, 1):
+                        found.setdefault(location.address, location)
+                return list(found.values())[:limit]
+        return []
+
+    def reverse(self, query, *, exactly_one=True):  # noqa: ANN001, ANN201
+        raise NotImplementedError("The gazetteer geocoder does not reverse-geocode.")
+
+
+def _prefix(name: str):  # noqa: ANN202
+    # A range, not LIKE: both SQLite and PostgreSQL answer it from the primary-key index.
+    return (PlaceName.folded_name >= name) & (PlaceName.folded_name < name + "\x7f")
+
+
+class CachedGeocoder(Geocoder):
+    """An online geocoder, asked at most once per second and once per query, falling back offline.
+
+    Answers (including "not found") are kept in the ``geocode_cache`` table, as Nominatim's usage
+    policy asks; when the service fails or is unreachable, the offline gazetteer answers instead.
+    """
+
+    def __init__(
+        self,
+        online: Geocoder,
+        provider: str,
+        engine: Engine,
+        fallback: GazetteerGeocoder,
+        min_delay_seconds: float = 1.0,
+    ) -> None:
+        super().__init__(user_agent="rural-coworking-directory")
+        self.provider = provider
+        self.engine = engine
+        self.fallback = fallback
+        self._online = RateLimiter(
+            online.geocode, min_delay_seconds=min_delay_seconds, max_retries=0, swallow_exceptions=False
+        )
+
+    def geocode(self, query: str, *, exactly_one: bool = True, **kwargs: object) -> Location | list[Location] | None:
+        _, _, point = parse_place_query(query or "")
+        if point or not (query or "").strip():
+            return self.fallback.geocode(query, exactly_one=exactly_one, **kwargs)
+        key = " ".join(query.split()).casefold()[:300]
+        with self.engine.connect() as connection:
+            entry = connection.execute(
+                select(GeocodeCacheEntry.result).where(
+                    GeocodeCacheEntry.provider == self.provider, GeocodeCacheEntry.query == key
+                )
+            ).first()
+        if entry is not None:
+            result = entry[0]
+        else:
+            try:
+                location = self._online(query, exactly_one=True)
+            except GeopyError:
+                return self.fallback.geocode(query, exactly_one=exactly_one, **kwargs)
+            result = (
+                {"address": location.address, "latitude": location.latitude, "longitude": location.longitude}
+                if location
+                else None
+            )
+            self._store(key, result)
+        if result is None:
+            return self.fallback.geocode(query, exactly_one=exactly_one, **kwargs)
+        location = Location(
+            result["address"],
+            (result["latitude"], result["longitude"]),
+            {"name": result["address"], "region": None, "country_code": None},
+        )
+        return location if exactly_one else [location]
+
+    def _store(self, key: str, result: dict | None) -> None:
+        dialect = sqlite if self.engine.dialect.name == "sqlite" else postgresql
+        statement = dialect.insert(GeocodeCacheEntry).values(provider=self.provider, query=key, result=result)
+        with self.engine.begin() as connection:
+            connection.execute(statement.on_conflict_do_nothing())
+
+    def suggest(self, text: str, limit: int = 8) -> list[Location]:
+        return self.fallback.suggest(text, limit)
+
+    def closest(self, text: str, limit: int = 5) -> list[Location]:
+        return self.fallback.closest(text, limit)
+
+
+def build_geocoder(name: str, engine: Engine, user_agent: str) -> GazetteerGeocoder | CachedGeocoder:
+    """The geocoder the settings choose: "gazetteer" (offline, default) or "nominatim"."""
+    gazetteer = GazetteerGeocoder(engine)
+    if name == "gazetteer":
+        return gazetteer
+    if name == "nominatim":
+        return CachedGeocoder(Nominatim(user_agent=user_agent, timeout=5), "nominatim", engine, gazetteer)
+    raise ValueError(f"Unknown geocoder {name!r}: use 'gazetteer' or 'nominatim'")

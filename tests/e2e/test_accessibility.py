@@ -1,0 +1,68 @@
+"""WCAG 2.1 A/AA checks with axe-core on the main pages, in English and in Latvian, plus a clean console.
+
+axe runs on the page as a phone shows it (390×844). The console check runs first, before axe is
+injected, so it covers the page's own scripts, styles and images under its Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, expect
+
+from tests.e2e.helpers import (
+    csp_violations,
+    describe_violations,
+    new_phone_context,
+    run_axe,
+    screenshot,
+    watch_console,
+)
+
+pytestmark = pytest.mark.browser
+
+PAGES = [
+    ("home", "/", 200),
+    ("results", "/spaces?q=cesis", 200),
+    ("detail", "/spaces/skola6", 200),
+    ("networks", "/networks", 200),
+    ("about", "/about", 200),
+    ("not-found", "/spaces/no-such-space-here", 404),
+    ("invalid-search", "/spaces?country=XX", 400),
+]
+
+
+@pytest.fixture(params=["en", "lv"])
+def language_context(request: pytest.FixtureRequest, browser: Browser, base_url: str) -> Iterator[BrowserContext]:
+    context = new_phone_context(browser, base_url)
+    if request.param == "lv":
+        context.add_cookies([{"name": "lang", "value": "lv", "url": base_url}])
+    yield context
+    context.close()
+
+
+@pytest.mark.parametrize(("name", "path", "status"), PAGES, ids=[name for name, _, _ in PAGES])
+def test_page_is_accessible_and_console_clean(
+    language_context: BrowserContext, base_url: str, name: str, path: str, status: int
+) -> None:
+    language = "lv" if any(c["name"] == "lang" for c in language_context.cookies()) else "en"
+    page = language_context.new_page()
+    console = watch_console(page)
+    response = page.goto(path)
+    assert response is not None and response.status == status
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    page.wait_for_load_state("networkidle")
+    if name == "detail":
+        # Leaflet has drawn its controls (tiles fail on purpose: they point at a closed port).
+        expect(page.locator("#space-map .leaflet-control-zoom")).to_be_visible()
+
+    problems = console.unexpected(error_document=f"{base_url}{path}" if status >= 400 else None)
+    problems += [f"CSP: {item}" for item in csp_violations(page)]
+    assert problems == [], "console errors or CSP violations:\n" + "\n".join(problems)
+
+    screenshot(page, f"a11y-{language}-{name}")
+    violations = run_axe(page)
+    assert violations == [], f"axe found {len(violations)} WCAG violation(s) on {path} ({language}):\n" + describe_violations(
+        violations
+    )

@@ -1,0 +1,59 @@
+"""Switching the site to Latvian from the header, and keeping that choice."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.e2e.helpers import ConsoleLog, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def visible_labels(page: Page) -> list[str]:
+    """Interface text that the catalogue translates: main navigation, form labels, the submit button."""
+    return [
+        *page.locator("header nav").first.get_by_role("link").all_inner_texts(),
+        *page.locator("form#filters label[for]").all_inner_texts(),
+        page.locator("form#filters button[type=submit]").inner_text(),
+    ]
+
+
+def test_latvian_from_the_header_persists(page: Page, context: BrowserContext, console: ConsoleLog) -> None:
+    page.goto("/spaces?q=cesis")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    english = visible_labels(page)
+    english_title = page.title()
+
+    page.get_by_role("navigation", name="Language").get_by_role("link", name="Latviešu").click()
+    expect(page.locator("html")).to_have_attribute("lang", "lv")
+    # Back on the page the visitor was on, with their search.
+    expect(page).to_have_url(re.compile(r"/spaces\?q=cesis$"))
+    expect(page.locator("#q")).to_have_value("cesis")
+    latvian = visible_labels(page)
+    assert len(latvian) == len(english)
+    changed = [(en, lv) for en, lv in zip(english, latvian, strict=True) if en != lv]
+    assert len(changed) >= len(english) // 2, f"too little is translated: {list(zip(english, latvian, strict=True))}"
+    assert page.title() != english_title
+    language_nav = page.locator("nav.languages")
+    expect(language_nav.locator("[aria-current]")).to_have_text("Latviešu")
+    expect(language_nav.get_by_role("link", name="English")).to_be_visible()
+    screenshot(page, "08-latvian-search-results")
+
+    cookies = {cookie["name"]: cookie for cookie in context.cookies()}
+    assert cookies.get("lang", {}).get("value") == "lv", cookies
+
+    # The next page, reached by a plain link, is still in Latvian.
+    page.locator("header a[href='/networks']").click()
+    expect(page).to_have_url(re.compile(r"/networks$"))
+    expect(page.locator("html")).to_have_attribute("lang", "lv")
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Networks and programmes")
+    screenshot(page, "09-latvian-networks", full_page=False)
+
+    # And back to English.
+    page.locator("nav.languages").get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Networks and programmes")
+    assert console.unexpected() == [], console.unexpected()
