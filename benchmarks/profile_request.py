@@ -30,10 +30,19 @@ async def call(app, path: str) -> tuple[int, int]:  # noqa: ANN001
     """One GET through the ASGI app; (status, body bytes)."""
     raw_path, _, query = path.partition("?")
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": raw_path, "raw_path": raw_path.encode(), "query_string": query.encode(),
-        "root_path": "", "headers": [(b"host", b"127.0.0.1"), (b"accept", b"text/html")],
-        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": {},
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": raw_path,
+        "raw_path": raw_path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1"), (b"accept", b"text/html")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
     }
     status, size, sent = 0, 0, False
 
@@ -73,8 +82,13 @@ def main() -> int:
             COWORKING_SECRET_KEY="benchmark-only-not-a-secret",
         )
         os.environ.pop("COWORKING_REDIS_URL", None)
-        subprocess.run([sys.executable, "-c", "from coworking.cli import main; main()", "seed"],
-                       cwd=ROOT, check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [sys.executable, "-c", "from coworking.cli import main; main()", "seed"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
 
         import litestar.concurrency
 

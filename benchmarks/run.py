@@ -31,11 +31,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
 import urllib.error
 import urllib.request
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
@@ -124,8 +124,13 @@ class Server:
     def start(self) -> None:
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         log.close()
 
@@ -143,7 +148,9 @@ class Server:
             except (OSError, urllib.error.URLError) as exc:
                 last_error = repr(exc)
             time.sleep(0.2)
-        raise RuntimeError(f"{self.name} server not ready after {timeout:.0f} s ({last_error}); log:\n{self.log_tail()}")
+        raise RuntimeError(
+            f"{self.name} server not ready after {timeout:.0f} s ({last_error}); log:\n{self.log_tail()}"
+        )
 
     def stop(self) -> None:
         """SIGTERM to this server's own process group, then SIGKILL if it lingers."""
@@ -197,13 +204,21 @@ def ensure_wrk() -> str | None:
 
 def run_wrk(wrk: str, lua: Path, url: str, seconds: float, threads: int, connections: int) -> dict:
     command = [
-        wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-        "--latency", "--timeout", "10s", "-s", str(lua), url,
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-s",
+        str(lua),
+        url,
     ]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     for line in completed.stdout.splitlines():
         if line.startswith("WRK_JSON "):
-            return json.loads(line[len("WRK_JSON "):])
+            return json.loads(line[len("WRK_JSON ") :])
     raise RuntimeError(f"wrk printed no result (exit {completed.returncode}):\n{completed.stdout}\n{completed.stderr}")
 
 
@@ -211,10 +226,16 @@ def wrk_result(label: str, url: str, data: dict) -> Result:
     seconds = data["duration_us"] / 1e6
     requests = data["requests"]
     return Result(
-        endpoint=label, url=url, requests=requests, seconds=round(seconds, 3),
+        endpoint=label,
+        url=url,
+        requests=requests,
+        seconds=round(seconds, 3),
         rps=requests / seconds if seconds else 0.0,
-        p50_ms=data["p50_us"] / 1000, p95_ms=data["p95_us"] / 1000, p99_ms=data["p99_us"] / 1000,
-        mean_ms=data["mean_us"] / 1000, max_ms=data["max_us"] / 1000,
+        p50_ms=data["p50_us"] / 1000,
+        p95_ms=data["p95_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        mean_ms=data["mean_us"] / 1000,
+        max_ms=data["max_us"] / 1000,
         bytes_per_response=data["bytes"] / requests if requests else 0.0,
         errors={key: value for key, value in data["errors"].items() if value},
     )
@@ -266,7 +287,9 @@ async def _python_load(url: str, seconds: float, connections: int, max_requests:
     parts = urlsplit(url)
     host, port = parts.hostname or HOST, parts.port or 80
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    request = f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: coworking-bench\r\nAccept: */*\r\n\r\n".encode()
+    request = (
+        f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: coworking-bench\r\nAccept: */*\r\n\r\n".encode()
+    )
     latencies: list[float] = []
     errors = {"status": 0, "transport": 0}
     received = 0
@@ -283,7 +306,7 @@ async def _python_load(url: str, seconds: float, connections: int, max_requests:
                     started = time.perf_counter()
                     writer.write(request)
                     status, size, keep_alive = await asyncio.wait_for(_read_response(reader), 10)
-                except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError, ValueError):
+                except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
                     errors["transport"] += 1
                     if writer is not None:
                         writer.close()
@@ -317,9 +340,13 @@ def run_python(label: str, url: str, seconds: float, connections: int, max_reque
     latencies = sorted(data["latencies"])
     count, elapsed = len(latencies), data["elapsed"]
     return Result(
-        endpoint=label, url=url, requests=count, seconds=round(elapsed, 3),
+        endpoint=label,
+        url=url,
+        requests=count,
+        seconds=round(elapsed, 3),
         rps=count / elapsed if elapsed else 0.0,
-        p50_ms=percentile(latencies, 50) * 1000, p95_ms=percentile(latencies, 95) * 1000,
+        p50_ms=percentile(latencies, 50) * 1000,
+        p95_ms=percentile(latencies, 95) * 1000,
         p99_ms=percentile(latencies, 99) * 1000,
         mean_ms=(sum(latencies) / count * 1000) if count else 0.0,
         max_ms=(latencies[-1] * 1000) if count else 0.0,
@@ -336,9 +363,14 @@ def table(results: list[Result]) -> str:
     header = ("endpoint", "req/s", "p50 ms", "p95 ms", "p99 ms", "vs bare", "KB/resp", "errors")
     rows = [
         (
-            r.endpoint, f"{r.rps:,.0f}", f"{r.p50_ms:.1f}", f"{r.p95_ms:.1f}", f"{r.p99_ms:.1f}",
+            r.endpoint,
+            f"{r.rps:,.0f}",
+            f"{r.p50_ms:.1f}",
+            f"{r.p95_ms:.1f}",
+            f"{r.p99_ms:.1f}",
             f"{r.ratio_to_bare:.2f}×" if r.ratio_to_bare is not None else "-",
-            f"{r.bytes_per_response / 1024:.1f}", str(r.error_count),
+            f"{r.bytes_per_response / 1024:.1f}",
+            str(r.error_count),
         )
         for r in results
     ]
@@ -346,16 +378,20 @@ def table(results: list[Result]) -> str:
     left = {0}
 
     def fmt(row: tuple) -> str:
-        cells = [str(c).ljust(w) if i in left else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        cells = [str(c).ljust(w) if i in left else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
         return "| " + " | ".join(cells) + " |"
 
-    divider = "|" + "|".join(("-" * (w + 1) + ":") if i not in left else ("-" * (w + 2)) for i, w in enumerate(widths)) + "|"
+    divider = (
+        "|" + "|".join(("-" * (w + 1) + ":") if i not in left else ("-" * (w + 2)) for i, w in enumerate(widths)) + "|"
+    )
     return "\n".join([fmt(header), divider, *(fmt(row) for row in rows)])
 
 
 def git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        )
         return out.stdout.strip() or None
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -372,8 +408,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up load per endpoint (default 1)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--connections", type=int, default=20, help="concurrent connections (default 20)")
-    parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto",
-                        help="load generator: wrk if available (default), or the Python one")
+    parser.add_argument(
+        "--tool",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="load generator: wrk if available (default), or the Python one",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json", help="where to write the JSON")
     args = parser.parse_args(argv)
     if args.quick:
@@ -416,7 +456,9 @@ def main(argv: list[str] | None = None) -> int:
         env.pop("COWORKING_REDIS_URL", None)
 
         print(f"Seeding a temporary SQLite database in {tmpdir} ...")
-        seeded = subprocess.run(coworking_command() + ["seed"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        seeded = subprocess.run(
+            coworking_command() + ["seed"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        )
         if seeded.returncode != 0:
             print(seeded.stdout, seeded.stderr, file=sys.stderr)
             return 1
@@ -426,11 +468,33 @@ def main(argv: list[str] | None = None) -> int:
         while bare_port == app_port:
             bare_port = free_port()
         servers = {
-            "app": Server("app", coworking_command() + ["serve", "--host", HOST, "--port", str(app_port), "--workers", "1"],
-                          app_port, env, tmpdir),
-            "bare": Server("bare", [sys.executable, "-m", "uvicorn", "--app-dir", str(HERE), "bare_app:app",
-                                    "--host", HOST, "--port", str(bare_port), "--workers", "1"],
-                           bare_port, env, tmpdir),
+            "app": Server(
+                "app",
+                coworking_command() + ["serve", "--host", HOST, "--port", str(app_port), "--workers", "1"],
+                app_port,
+                env,
+                tmpdir,
+            ),
+            "bare": Server(
+                "bare",
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--app-dir",
+                    str(HERE),
+                    "bare_app:app",
+                    "--host",
+                    HOST,
+                    "--port",
+                    str(bare_port),
+                    "--workers",
+                    "1",
+                ],
+                bare_port,
+                env,
+                tmpdir,
+            ),
         }
         lua = tmpdir / "percentiles.lua"
         lua.write_text(WRK_LUA)
@@ -441,9 +505,11 @@ def main(argv: list[str] | None = None) -> int:
             servers["bare"].wait_ready("/")
             servers["app"].wait_ready("/spaces/skola6")
             print(f"Servers up: app {servers['app'].base_url}, bare {servers['bare'].base_url}.")
-            print(f"Load: {tool}, {args.connections} connections"
-                  + (f", {args.threads} threads" if wrk else "")
-                  + f", {args.duration:g} s per endpoint after {args.warmup:g} s of warm-up.\n")
+            print(
+                f"Load: {tool}, {args.connections} connections"
+                + (f", {args.threads} threads" if wrk else "")
+                + f", {args.duration:g} s per endpoint after {args.warmup:g} s of warm-up.\n"
+            )
 
             for label, which, path in ENDPOINTS:
                 url = servers[which].base_url + path
@@ -451,7 +517,9 @@ def main(argv: list[str] | None = None) -> int:
                 if wrk:
                     if args.warmup:
                         run_wrk(wrk, lua, url, args.warmup, args.threads, args.connections)
-                    result = wrk_result(label, url, run_wrk(wrk, lua, url, args.duration, args.threads, args.connections))
+                    result = wrk_result(
+                        label, url, run_wrk(wrk, lua, url, args.duration, args.threads, args.connections)
+                    )
                 else:
                     if args.warmup:
                         run_python(label, url, args.warmup, args.connections)
@@ -459,8 +527,10 @@ def main(argv: list[str] | None = None) -> int:
                 for server in servers.values():
                     if server.process is not None and server.process.poll() is not None:
                         raise RuntimeError(f"{server.name} server died during the run; log:\n{server.log_tail()}")
-                print(f"{result.rps:>9,.0f} req/s  p50 {result.p50_ms:.1f} ms"
-                      + (f"  ERRORS {result.errors}" if result.errors else ""))
+                print(
+                    f"{result.rps:>9,.0f} req/s  p50 {result.p50_ms:.1f} ms"
+                    + (f"  ERRORS {result.errors}" if result.errors else "")
+                )
                 results.append(result)
         finally:
             for server in servers.values():
@@ -476,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\nSome requests failed (non-2xx/3xx or socket errors): see 'errors' in the JSON.")
 
     report = {
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_commit": git_commit(),
         "tool": tool,
         "duration_s": args.duration,

@@ -19,6 +19,10 @@ from litestar.template.config import TemplateConfig
 
 from coworking.db import make_engine
 from coworking.errors import handle_exception
+from coworking.geo.controllers import PlacePages, PlacesApi
+from coworking.geo.geocoders import build_geocoder
+from coworking.map.controllers import MapApi, MapPage
+from coworking.map.services import GridCache
 from coworking.security import security_headers
 from coworking.settings import Settings
 from coworking.site import SiteApi, SitePages
@@ -29,8 +33,9 @@ from coworking.web import install_template_globals
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    engine = make_engine(settings.database_url, pool_pre_ping=True)
     database = SQLAlchemySyncConfig(
-        engine_instance=make_engine(settings.database_url, pool_pre_ping=True),
+        engine_instance=engine,
         session_config=SyncSessionConfig(expire_on_commit=False),
         session_dependency_key="db_session",
         # Commit after 2xx and 3xx (POST → 303 redirect) responses, roll back otherwise.
@@ -48,6 +53,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SpacePages,
             SpacesApi,
             SiteApi,
+            PlacePages,
+            PlacesApi,
+            MapPage,
+            MapApi,
             create_static_files_router(
                 path="/static",
                 directories=[settings.static_dir],
@@ -74,6 +83,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers={Exception: handle_exception},
         before_send=[security_headers(settings)],
-        state=State({"settings": settings}),
+        state=State(
+            {
+                "settings": settings,
+                "geocoder": build_geocoder(settings.geocoder, engine, settings.geocoder_user_agent),
+                "map_grids": GridCache(),
+            }
+        ),
         debug=settings.debug,
     )

@@ -22,7 +22,12 @@ def migrate() -> None:
 
 
 @main.command()
-@click.option("--seed-dir", type=click.Path(exists=True, file_okay=False), default=None, help="Folder with spaces.csv and networks.csv.")
+@click.option(
+    "--seed-dir",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="Folder with spaces.csv and networks.csv.",
+)
 def seed(seed_dir: str | None) -> None:
     """Load the real seed data; running it again adds only new rows."""
     from pathlib import Path
@@ -58,4 +63,11 @@ def serve(host: str, port: int, workers: int) -> None:
 
     run_migrations(Settings.from_env().database_url)
     click.echo(f"Serving on http://{host}:{port}/")
-    uvicorn.run("coworking.app:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True)
+    uvicorn.run(
+        "coworking.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+    )

@@ -18,7 +18,11 @@ from sqlalchemy.orm import Session
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
-_DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg", "sqlite": "sqlite+pysqlite"}
+_DRIVERS = {
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "sqlite": "sqlite+pysqlite",
+}
 
 
 def normalize_url(url: str) -> str:

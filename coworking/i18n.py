@@ -98,6 +98,14 @@ class Translator:
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self._babel_locale)
 
+    def km(self, value: float) -> str:
+        """A distance as people say it: one decimal below 10 km ("3,5" in Latvian), whole km above."""
+        return format_decimal(
+            round(value, 1) if value < 10 else round(value),
+            format="#,##0.#",
+            locale=self._babel_locale,
+        )
+
 
 @cache
 def translator(locale: str) -> Translator:

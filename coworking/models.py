@@ -49,7 +49,11 @@ space_community_builders = Table(
     "space_community_builders",
     Base.metadata,
     Column("space_id", ForeignKey("spaces.id", ondelete="CASCADE"), primary_key=True),
-    Column("community_builder_id", ForeignKey("community_builders.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "community_builder_id",
+        ForeignKey("community_builders.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
 )
 
 
@@ -100,7 +104,9 @@ class Space(Timestamped, Base):
         secondary=space_community_builders, back_populates="spaces"
     )
     activities: Mapped[list[Activity]] = relationship(
-        back_populates="space", cascade="all, delete-orphan", order_by="Activity.starts_at"
+        back_populates="space",
+        cascade="all, delete-orphan",
+        order_by="Activity.starts_at",
     )
 
     # Optimistic locking: a stale edit raises StaleDataError instead of overwriting a newer one.

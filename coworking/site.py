@@ -78,7 +78,11 @@ class SiteApi(Controller):
     path = "/api/v1"
     tags = ["network"]
 
-    @get("/overview", sync_to_thread=True, summary="Counts per country and the next activities (the home page)")
+    @get(
+        "/overview",
+        sync_to_thread=True,
+        summary="Counts per country and the next activities (the home page)",
+    )
     def overview(self, db_session: DbSession) -> Overview:
         stats = directory_stats(db_session)
         return Overview(

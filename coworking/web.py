@@ -32,7 +32,9 @@ def request_translator(request: Request) -> Translator:
         return cached
     settings = request.app.state.settings
     locale = choose_locale(
-        request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"), settings.locales
+        request.cookies.get(LANGUAGE_COOKIE),
+        request.headers.get("accept-language"),
+        settings.locales,
     )
     found = translator(locale)
     request.state.translator = found
@@ -80,13 +82,26 @@ def install_template_globals(environment: Any, settings: Any) -> None:  # noqa: 
         settings=settings,
         query_string=query_string,
     )
-    for name in ("country_name", "language_name", "date", "datetime", "time", "number"):
+    for name in (
+        "country_name",
+        "language_name",
+        "date",
+        "datetime",
+        "time",
+        "number",
+        "km",
+    ):
         environment.filters[name] = _formatter(name)
     environment.filters["query_string"] = query_string
 
 
 def page(
-    request: Request, template: str, context: dict[str, Any], *, partial: str | None = None, status_code: int = 200
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    partial: str | None = None,
+    status_code: int = 200,
 ) -> Template:
     """Render ``template``; for an htmx request aimed at a part of it, render only ``partial``.
 

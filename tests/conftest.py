@@ -11,17 +11,17 @@ from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from coworking.app import create_app
 from coworking.db import make_engine, migrate
-from coworking.models import Base
+from coworking.models import Base, Place, PlaceName
 from coworking.settings import Settings
 
-# Tables whose rows come from migrations, not from tests.
-VOCABULARY_TABLES = {"amenities"}
+# Tables whose rows come from migrations and the gazetteer load, not from tests.
+REFERENCE_TABLES = {"amenities", "places", "place_names", "reference_data"}
 
 
 def _postgres_database(server_url: str) -> Iterator[str]:
@@ -31,7 +31,7 @@ def _postgres_database(server_url: str) -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        yield (make_url(server_url).set(database=name).render_as_string(hide_password=False))
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -58,11 +58,15 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture()
 def engine(migrated_engine: Engine) -> Engine:
-    """The migrated database, emptied of everything but the vocabularies."""
-    tables = [table for table in reversed(Base.metadata.sorted_tables) if table.name not in VOCABULARY_TABLES]
+    """The migrated database, emptied of everything but the reference data."""
+    tables = [table for table in reversed(Base.metadata.sorted_tables) if table.name not in REFERENCE_TABLES]
     with migrated_engine.begin() as connection:
         for table in tables:
             connection.execute(table.delete())
+        # Towns a test's seeding added to the gazetteer go too; the GeoNames places stay.
+        seed_places = select(Place.id).where(Place.source == "seed")
+        connection.execute(delete(PlaceName).where(PlaceName.place_id.in_(seed_places)))
+        connection.execute(delete(Place).where(Place.source == "seed"))
     return migrated_engine
 
 

@@ -14,7 +14,10 @@ def test_search_mirrors_the_html_filters(client: TestClient, session: Session) -
     make_space(session, "Ludgate Hub", "Skibbereen", "IE", amenities=("printer",))
     body = client.get("/api/v1/spaces", params={"q": "Lielvarde"}).json()
     assert [item["name"] for item in body["items"]] == ["CoLabora Lielvārde"]
-    body = client.get("/api/v1/spaces", params=[("country", "LV"), ("country", "IE"), ("amenity", "printer")]).json()
+    body = client.get(
+        "/api/v1/spaces",
+        params=[("country", "LV"), ("country", "IE"), ("amenity", "printer")],
+    ).json()
     assert [item["name"] for item in body["items"]] == ["Ludgate Hub", "SKOLA6"]
     card = body["items"][1]
     assert card["amenities"] == ["printer", "kitchen"] and card["location_precision"] == "town"
@@ -80,10 +83,18 @@ def test_overview_and_networks(client: TestClient, session: Session) -> None:
 
 def test_openapi_document_lists_the_api(client: TestClient) -> None:
     document = client.get("/schema/openapi.json").json()
-    assert {"/api/v1/spaces", "/api/v1/spaces/{slug}", "/api/v1/overview", "/api/v1/networks"} <= set(document["paths"])
+    assert {
+        "/api/v1/spaces",
+        "/api/v1/spaces/{slug}",
+        "/api/v1/overview",
+        "/api/v1/networks",
+    } <= set(document["paths"])
     assert not any(path.startswith("/spaces") for path in document["paths"])  # HTML pages are not API
 
 
 def test_healthz(client: TestClient) -> None:
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.json() == {"status": "ok", "database": "ok"}
+    assert response.status_code == 200 and response.json() == {
+        "status": "ok",
+        "database": "ok",
+    }

@@ -11,16 +11,28 @@ from click.testing import CliRunner
 from sqlalchemy import inspect, text
 
 from coworking.cli import main
-from coworking.db import alembic_config, include_object, make_engine, migrate, normalize_url
+from coworking.db import (
+    alembic_config,
+    include_object,
+    make_engine,
+    migrate,
+    normalize_url,
+)
 from coworking.io.seed import SEED_DIR
 
 
 @pytest.mark.parametrize(
     ("given", "expected"),
     [
-        ("postgresql://postgres@127.0.0.1/test", "postgresql+psycopg://postgres@127.0.0.1/test"),
+        (
+            "postgresql://postgres@127.0.0.1/test",
+            "postgresql+psycopg://postgres@127.0.0.1/test",
+        ),
         ("postgres://u:p%40ss@db:5432/x", "postgresql+psycopg://u:p%40ss@db:5432/x"),
-        ("postgresql+psycopg://postgres@127.0.0.1/test", "postgresql+psycopg://postgres@127.0.0.1/test"),
+        (
+            "postgresql+psycopg://postgres@127.0.0.1/test",
+            "postgresql+psycopg://postgres@127.0.0.1/test",
+        ),
         ("sqlite:///:memory:", "sqlite+pysqlite:///:memory:"),
     ],
 )
@@ -37,7 +49,13 @@ def test_migrations_go_up_down_and_up_again(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'nested' / 'm.db'}"
     migrate(url)
     engine = make_engine(url)
-    assert {"spaces", "amenities", "activities", "networks", "community_builders"} <= set(inspect(engine).get_table_names())
+    assert {
+        "spaces",
+        "amenities",
+        "activities",
+        "networks",
+        "community_builders",
+    } <= set(inspect(engine).get_table_names())
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM amenities")).scalar() == 19
     command.downgrade(alembic_config(url), "base")
@@ -60,7 +78,10 @@ def test_the_schema_matches_the_models(migrated_engine) -> None:  # noqa: ANN001
 
 
 def test_seed_command_creates_the_database_on_first_run(tmp_path: Path) -> None:
-    env = {"COWORKING_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}", "COWORKING_VAR_DIR": str(tmp_path)}
+    env = {
+        "COWORKING_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+        "COWORKING_VAR_DIR": str(tmp_path),
+    }
     with (SEED_DIR / "spaces.csv").open(encoding="utf-8", newline="") as handle:
         rows = sum(1 for _ in csv.DictReader(handle))
     runner = CliRunner()

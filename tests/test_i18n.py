@@ -88,7 +88,9 @@ def test_translations_keep_the_placeholders(locale: str) -> None:
         expected = set().union(*(placeholders(text) for text in as_tuple(message.id)))
         for index, form in enumerate(as_tuple(message.string)):
             if form and placeholders(form) != expected:
-                problems.append(f"{as_tuple(message.id)[0]!r} form {index}: {sorted(placeholders(form))} != {sorted(expected)}")
+                problems.append(
+                    f"{as_tuple(message.id)[0]!r} form {index}: {sorted(placeholders(form))} != {sorted(expected)}"
+                )
     assert not problems, "\n".join(problems)
 
 

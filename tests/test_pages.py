@@ -12,11 +12,20 @@ from sqlalchemy.orm import Session
 from coworking.models import utcnow
 from tests.factories import make_activity, make_space
 
-HTMX = {"HX-Request": "true", "HX-Target": "results", "HX-Current-URL": "http://testserver.local/spaces"}
+HTMX = {
+    "HX-Request": "true",
+    "HX-Target": "results",
+    "HX-Current-URL": "http://testserver.local/spaces",
+}
 
 
 def test_home_shows_counts_countries_and_upcoming_activities(client: TestClient, session: Session) -> None:
-    make_space(session, "SKOLA6", "Cēsis", activities=[make_activity("Experience-story evening", utcnow() + timedelta(days=2))])
+    make_space(
+        session,
+        "SKOLA6",
+        "Cēsis",
+        activities=[make_activity("Experience-story evening", utcnow() + timedelta(days=2))],
+    )
     make_space(session, "Ludgate Hub", "Skibbereen", "IE")
     page = client.get("/")
     assert page.status_code == 200
@@ -39,11 +48,15 @@ def test_results_page_and_htmx_fragment(client: TestClient, session: Session) ->
     assert "CoLabora Lielvārde" in full.text and "SKOLA6" not in full.text
     fragment = client.get("/spaces", params={"q": "Lielvarde"}, headers=HTMX)
     assert fragment.status_code == 200
-    assert "<html" not in fragment.text and fragment.text.lstrip().startswith("<section id=\"results\"")
+    assert "<html" not in fragment.text and fragment.text.lstrip().startswith('<section id="results"')
     assert "CoLabora Lielvārde" in fragment.text
     assert "HX-Request" in fragment.headers["vary"]
     # htmx restoring history wants the whole page.
-    restored = client.get("/spaces", params={"q": "Lielvarde"}, headers={**HTMX, "HX-History-Restore-Request": "true"})
+    restored = client.get(
+        "/spaces",
+        params={"q": "Lielvarde"},
+        headers={**HTMX, "HX-History-Restore-Request": "true"},
+    )
     assert "<html" in restored.text
 
 
@@ -71,7 +84,14 @@ def test_bad_filters_rerender_the_form_with_the_message_next_to_the_field(client
 
 def test_strange_query_text_never_breaks_the_page(client: TestClient, session: Session) -> None:
     make_space(session, "SKOLA6")
-    for text in ["\x00", "' OR 1=1 --", "<script>alert(1)</script>", "😀" * 50, "%_%", "ā" * 200]:
+    for text in [
+        "\x00",
+        "' OR 1=1 --",
+        "<script>alert(1)</script>",
+        "😀" * 50,
+        "%_%",
+        "ā" * 200,
+    ]:
         page = client.get("/spaces", params={"q": text})
         assert page.status_code == 200, text
         assert "<script>alert(1)</script>" not in page.text
@@ -90,7 +110,12 @@ def test_space_page_shows_everything_and_gaps_honestly(client: TestClient, sessi
         internet_upload_mbps=100,
         opening_hours={"mon": [["09:00", "18:00"]]},
         activities=[
-            make_activity("Weekly resident meeting", utcnow() - timedelta(days=1), kind="resident_meeting", recurrence="weekly"),
+            make_activity(
+                "Weekly resident meeting",
+                utcnow() - timedelta(days=1),
+                kind="resident_meeting",
+                recurrence="weekly",
+            ),
             make_activity("open days"),
         ],
     )

@@ -20,7 +20,12 @@ def names(session: Session, **params: object) -> list[str]:
 
 @pytest.mark.parametrize(
     ("typed", "found"),
-    [("Lielvarde", "CoLabora Lielvārde"), ("lielvārde", "CoLabora Lielvārde"), ("CESIS", "SKOLA6"), ("klitmoller", "Cowork Klitmøller")],
+    [
+        ("Lielvarde", "CoLabora Lielvārde"),
+        ("lielvārde", "CoLabora Lielvārde"),
+        ("CESIS", "SKOLA6"),
+        ("klitmoller", "Cowork Klitmøller"),
+    ],
 )
 def test_text_search_ignores_accents_and_case(session: Session, typed: str, found: str) -> None:
     make_space(session, "CoLabora Lielvārde", "Lielvārde")
@@ -29,9 +34,16 @@ def test_text_search_ignores_accents_and_case(session: Session, typed: str, foun
     assert names(session, q=typed) == [found]
 
 
-def test_text_search_looks_in_region_and_description_and_needs_every_word(session: Session) -> None:
+def test_text_search_looks_in_region_and_description_and_needs_every_word(
+    session: Session,
+) -> None:
     make_space(session, "Hub A", "Skujene", region="Cēsis Municipality")
-    make_space(session, "Hub B", "Ogre", description="Fibre, a quiet garden and weekly resident meetings")
+    make_space(
+        session,
+        "Hub B",
+        "Ogre",
+        description="Fibre, a quiet garden and weekly resident meetings",
+    )
     assert names(session, q="cesis") == ["Hub A"]
     assert names(session, q="garden weekly") == ["Hub B"]
     assert names(session, q="garden cesis") == []
@@ -50,14 +62,24 @@ def test_country_and_amenities_filter(session: Session) -> None:
     make_space(session, "Latvian kitchen", amenities=("kitchen",))
     make_space(session, "Irish printer", "Skibbereen", "IE", amenities=("printer", "kitchen"))
     assert names(session, countries=["lv"]) == ["Latvian kitchen", "Latvian printer"]
-    assert names(session, amenities=["printer", "kitchen"]) == ["Irish printer", "Latvian printer"]
+    assert names(session, amenities=["printer", "kitchen"]) == [
+        "Irish printer",
+        "Latvian printer",
+    ]
     assert names(session, countries=["LV"], amenities=["printer"]) == ["Latvian printer"]
-    assert names(session, countries=["LV", "IE"], amenities=["printer"]) == ["Irish printer", "Latvian printer"]
+    assert names(session, countries=["LV", "IE"], amenities=["printer"]) == [
+        "Irish printer",
+        "Latvian printer",
+    ]
 
 
 def test_upcoming_activities_filter_and_counts(session: Session) -> None:
     now = utcnow()
-    make_space(session, "Future", activities=[make_activity("Open day", now + timedelta(days=3))])
+    make_space(
+        session,
+        "Future",
+        activities=[make_activity("Open day", now + timedelta(days=3))],
+    )
     make_space(session, "Past", activities=[make_activity("Old", now - timedelta(days=3))])
     make_space(
         session,
@@ -69,7 +91,10 @@ def test_upcoming_activities_filter_and_counts(session: Session) -> None:
         "Ended series",
         activities=[
             make_activity(
-                "Series", now - timedelta(days=60), recurrence="weekly", recurrence_until=now - timedelta(days=1)
+                "Series",
+                now - timedelta(days=60),
+                recurrence="weekly",
+                recurrence_until=now - timedelta(days=1),
             )
         ],
     )
@@ -77,7 +102,13 @@ def test_upcoming_activities_filter_and_counts(session: Session) -> None:
     assert names(session, upcoming=True) == ["Future", "Weekly"]
     page = search_spaces(session, build_space_query(), utcnow())
     counts = {card.name: card.upcoming_activities for card in page.items}
-    assert counts == {"Ended series": 0, "Future": 1, "Past": 0, "Undated": 0, "Weekly": 1}
+    assert counts == {
+        "Ended series": 0,
+        "Future": 1,
+        "Past": 0,
+        "Undated": 0,
+        "Weekly": 1,
+    }
 
 
 def test_drafts_and_closed_spaces_are_not_in_results(session: Session) -> None:
@@ -101,7 +132,12 @@ def test_pagination(session: Session) -> None:
         make_space(session, f"Space {number:02d}")
     first = search_spaces(session, build_space_query(per_page=10), utcnow())
     third = search_spaces(session, build_space_query(per_page=10, page=3), utcnow())
-    assert (first.total, first.pages, len(first.items), len(third.items)) == (25, 3, 10, 5)
+    assert (first.total, first.pages, len(first.items), len(third.items)) == (
+        25,
+        3,
+        10,
+        5,
+    )
     assert third.items[0].name == "Space 20"
     with pytest.raises(InvalidQuery) as raised:
         search_spaces(session, build_space_query(per_page=10, page=4), utcnow())

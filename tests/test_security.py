@@ -16,7 +16,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_security_headers_on_pages_api_static_and_errors(client: TestClient) -> None:
-    for path in ["/", "/api/v1/spaces", "/static/css/site.css", "/nowhere", "/api/v1/nowhere"]:
+    for path in [
+        "/",
+        "/api/v1/spaces",
+        "/static/css/site.css",
+        "/nowhere",
+        "/api/v1/nowhere",
+    ]:
         headers = client.get(path).headers
         csp = headers["content-security-policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp, path
@@ -46,7 +52,9 @@ def test_csrf_protects_form_posts(settings: Settings, engine) -> None:  # noqa: 
         assert test_client.post("/echo", headers={"x-csrftoken": token}).status_code == 201
 
 
-def test_secret_key_comes_from_the_environment_or_a_generated_local_file(tmp_path: Path) -> None:
+def test_secret_key_comes_from_the_environment_or_a_generated_local_file(
+    tmp_path: Path,
+) -> None:
     from_env = Settings.from_env({"COWORKING_SECRET_KEY": "from-env", "COWORKING_VAR_DIR": str(tmp_path)})
     assert from_env.secret_key == "from-env"
     generated = Settings.from_env({"COWORKING_VAR_DIR": str(tmp_path)})

@@ -37,7 +37,12 @@ def test_seed_keeps_facts_as_the_sources_state_them(session: Session) -> None:
     skola6 = session.scalar(select(Space).where(Space.name == "SKOLA6"))
     assert skola6.town == "Cēsis" and skola6.country_code == "LV"
     assert skola6.location_precision == "town"
-    assert sorted(skola6.amenity_codes) == ["event_space", "kitchen", "meeting_room", "printer"]
+    assert sorted(skola6.amenity_codes) == [
+        "event_space",
+        "kitchen",
+        "meeting_room",
+        "printer",
+    ]
     assert skola6.source_url.startswith("https://")
     assert skola6.region  # filled from the gazetteer
     assert [activity.title for activity in skola6.activities] == [
@@ -50,7 +55,9 @@ def test_seed_keeps_facts_as_the_sources_state_them(session: Session) -> None:
     assert all(activity.starts_at is None for activity in skola6.activities)
 
 
-def test_villages_without_coordinates_are_listed_without_a_location(session: Session) -> None:
+def test_villages_without_coordinates_are_listed_without_a_location(
+    session: Session,
+) -> None:
     seed(session)
     no_location = {row["name"] for row in _rows("spaces.csv") if not row["lat"]}
     assert no_location, "the seed has villages without coordinates"
@@ -90,13 +97,19 @@ def test_a_bad_row_leaves_nothing_half_written(session: Session, tmp_path: Path)
 def test_same_name_in_two_towns_gets_two_slugs(session: Session, tmp_path: Path) -> None:
     shutil.copy(SEED_DIR / "networks.csv", tmp_path / "networks.csv")
     base = _rows("spaces.csv")[0]
-    rows = [{**base, "name": "Village Office", "town": "Anras"}, {**base, "name": "Village Office", "town": "Lienz"}]
+    rows = [
+        {**base, "name": "Village Office", "town": "Anras"},
+        {**base, "name": "Village Office", "town": "Lienz"},
+    ]
     with (tmp_path / "spaces.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(base))
         writer.writeheader()
         writer.writerows(rows)
     seed(session, tmp_path)
-    assert sorted(session.scalars(select(Space.slug))) == ["village-office", "village-office-lienz"]
+    assert sorted(session.scalars(select(Space.slug))) == [
+        "village-office",
+        "village-office-lienz",
+    ]
 
 
 @pytest.mark.parametrize(

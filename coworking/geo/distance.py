@@ -25,6 +25,29 @@ class BoundingBox:
     def contains(self, latitude: float, longitude: float) -> bool:
         return self.south <= latitude <= self.north and self.west <= longitude <= self.east
 
+    def param(self) -> str:
+        return ",".join(
+            f"{value:.5f}".rstrip("0").rstrip(".") for value in (self.west, self.south, self.east, self.north)
+        )
+
+
+def parse_bbox(text: str) -> BoundingBox:
+    """'W,S,E,N' in degrees → BoundingBox; ValueError names what is wrong."""
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise ValueError("bbox needs four comma-separated numbers: west,south,east,north")
+    try:
+        west, south, east, north = (float(part) for part in parts)
+    except ValueError as exc:
+        raise ValueError("bbox values must be numbers") from exc
+    if not all(math.isfinite(value) for value in (west, south, east, north)):
+        raise ValueError("bbox values must be finite numbers")
+    if not (-180 <= west < east <= 180):
+        raise ValueError("bbox longitudes must satisfy -180 <= west < east <= 180")
+    if not (-90 <= south < north <= 90):
+        raise ValueError("bbox latitudes must satisfy -90 <= south < north <= 90")
+    return BoundingBox(west=west, south=south, east=east, north=north)
+
 
 def _longitude_degrees(km: float, latitude: float) -> float:
     cosine = math.cos(math.radians(min(abs(latitude), 89.0)))
@@ -85,7 +108,15 @@ def route_position(start: tuple[float, float], end: tuple[float, float], point: 
     to_point = _angular(start, point)
     if route == 0:
         return RoutePosition(off_route_km=to_point * EARTH_RADIUS, along_km=0.0)
-    cross = math.asin(max(-1.0, min(1.0, math.sin(to_point) * math.sin(_bearing(start, point) - _bearing(start, end)))))
+    cross = math.asin(
+        max(
+            -1.0,
+            min(
+                1.0,
+                math.sin(to_point) * math.sin(_bearing(start, point) - _bearing(start, end)),
+            ),
+        )
+    )
     along = math.acos(max(-1.0, min(1.0, math.cos(to_point) / max(math.cos(cross), 1e-12))))
     # acos loses the sign: a point behind the start has a bearing more than 90° off the route's.
     if math.cos(_bearing(start, point) - _bearing(start, end)) < 0:
@@ -93,5 +124,8 @@ def route_position(start: tuple[float, float], end: tuple[float, float], point: 
     if along < 0:
         return RoutePosition(off_route_km=to_point * EARTH_RADIUS, along_km=0.0)
     if along > route:
-        return RoutePosition(off_route_km=_angular(end, point) * EARTH_RADIUS, along_km=route * EARTH_RADIUS)
+        return RoutePosition(
+            off_route_km=_angular(end, point) * EARTH_RADIUS,
+            along_km=route * EARTH_RADIUS,
+        )
     return RoutePosition(off_route_km=abs(cross) * EARTH_RADIUS, along_km=along * EARTH_RADIUS)

@@ -47,7 +47,17 @@ def _spellings(city: dict) -> set[str]:
     return {name for name in folded if len(name) >= 3 or name == fold(city["name"])}
 
 
-PLACE_COLUMNS = ("id", "geonameid", "name", "country_code", "region", "latitude", "longitude", "population", "source")
+PLACE_COLUMNS = (
+    "id",
+    "geonameid",
+    "name",
+    "country_code",
+    "region",
+    "latitude",
+    "longitude",
+    "population",
+    "source",
+)
 NAME_COLUMNS = ("folded_name", "place_id", "weight")
 # A place's own name counts as if ten times as many people lived there: "Neustadt" finds a German town
 # before Baia Mare (whose German name it is), yet "Roma" still finds Rome before a Romanian village.
@@ -80,8 +90,7 @@ def gazetteer_rows() -> tuple[list[tuple], list[tuple]]:
         )
         primary = fold(city["name"])
         names.extend(
-            (name[:200], place_id, name_weight(population, primary=name == primary))
-            for name in _spellings(city)
+            (name[:200], place_id, name_weight(population, primary=name == primary)) for name in _spellings(city)
         )
     return places, names
 
@@ -122,7 +131,13 @@ def ensure_gazetteer(engine: Engine) -> None:
         logger.info("Gazetteer loaded: %d places", count)
 
 
-def add_seed_place(connection: Connection, name: str, country_code: str, latitude: float, longitude: float) -> bool:
+def add_seed_place(
+    connection: Connection,
+    name: str,
+    country_code: str,
+    latitude: float,
+    longitude: float,
+) -> bool:
     """Add a space's town the gazetteer lacks (small villages), with the seed's own coordinates.
 
     Returns False when the gazetteer already knows a place of that name in that country.
@@ -138,8 +153,17 @@ def add_seed_place(connection: Connection, name: str, country_code: str, latitud
         return False
     place_id = connection.scalar(
         insert(Place)
-        .values(name=name, country_code=country_code, latitude=latitude, longitude=longitude, population=0, source="seed")
+        .values(
+            name=name,
+            country_code=country_code,
+            latitude=latitude,
+            longitude=longitude,
+            population=0,
+            source="seed",
+        )
         .returning(Place.id)
     )
-    connection.execute(insert(PlaceName).values(folded_name=folded, place_id=place_id, weight=name_weight(0, primary=True)))
+    connection.execute(
+        insert(PlaceName).values(folded_name=folded, place_id=place_id, weight=name_weight(0, primary=True))
+    )
     return True

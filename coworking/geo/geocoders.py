@@ -72,7 +72,11 @@ def _location(place: Place) -> Location:
 
 def coordinates_location(latitude: float, longitude: float) -> Location:
     label = f"{latitude:.4f}, {longitude:.4f}"
-    return Location(label, (latitude, longitude), {"name": label, "region": None, "country_code": None})
+    return Location(
+        label,
+        (latitude, longitude),
+        {"name": label, "region": None, "country_code": None},
+    )
 
 
 class GazetteerGeocoder(Geocoder):
@@ -112,18 +116,24 @@ class GazetteerGeocoder(Geocoder):
         if country:
             ranked = ranked.join(Place, Place.id == PlaceName.place_id).where(Place.country_code == country)
         ranked = ranked.limit(limit).subquery()
-        statement = (
-            select(Place)
-            .join(ranked, ranked.c.place_id == Place.id)
-            .order_by(ranked.c.weight.desc(), Place.id)
-        )
+        statement = select(Place).join(ranked, ranked.c.place_id == Place.id).order_by(ranked.c.weight.desc(), Place.id)
         with Session(self.engine) as session:
             return [_location(place) for place in session.scalars(statement)]
 
     def geocode(
-        self, query: str, *, exactly_one: bool = True, limit: int | None = None, country_codes: str | None = None
+        self,
+        query: str,
+        *,
+        exactly_one: bool = True,
+        limit: int | None = None,
+        country_codes: str | None = None,
+        exact: bool = False,
     ) -> Location | list[Location] | None:
-        """The best matching place (or up to ``limit`` places): exact spellings first, then prefixes."""
+        """The best matching place (or up to ``limit`` places): exact spellings first, then prefixes.
+
+        ``exact=True`` accepts only a place with exactly this spelling (for imports, where a village
+        must not silently become the town whose name starts the same way).
+        """
         name, country, point = parse_place_query(query or "")
         if point:
             found = [coordinates_location(*point)]
@@ -132,32 +142,47 @@ class GazetteerGeocoder(Geocoder):
         else:
             country = (country_codes or country or "").upper() or None
             count = 1 if exactly_one else (limit or 10)
-            found = self._memo(("geocode", name, country, count), lambda: self._lookup(name, country, count))
+            found = self._memo(
+                ("geocode", name, country, count, exact),
+                lambda: self._lookup(name, country, count, exact),
+            )
         if exactly_one:
             return found[0] if found else None
         return list(found)
 
-    def _lookup(self, name: str, country: str | None, count: int) -> list[Location]:
-        exact = self._places(PlaceName.folded_name == name, country, count)
-        return exact or self._places(_prefix(name), country, count)
+    def _lookup(self, name: str, country: str | None, count: int, exact: bool) -> list[Location]:
+        found = self._places(PlaceName.folded_name == name, country, count)
+        return found or ([] if exact else self._places(_prefix(name), country, count))
 
     def suggest(self, text: str, limit: int = 8) -> list[Location]:
         """Places whose name starts with what was typed so far (for autocomplete)."""
         name, country, point = parse_place_query(text or "")
         if point or len(name) < MIN_SUGGEST_LENGTH:
             return []
-        return list(self._memo(("suggest", name, country, limit), lambda: self._places(_prefix(name), country, limit)))
+        return list(
+            self._memo(
+                ("suggest", name, country, limit),
+                lambda: self._places(_prefix(name), country, limit),
+            )
+        )
 
     def closest(self, text: str, limit: int = 5) -> list[Location]:
         """Likely meant places for a name that matched nothing: similar spellings with the same start."""
         name, country, _ = parse_place_query(text or "")
         if len(name) < MIN_SUGGEST_LENGTH:
             return []
-        return list(self._memo(("closest", name, country, limit), lambda: self._closest(name, country, limit)))
+        return list(
+            self._memo(
+                ("closest", name, country, limit),
+                lambda: self._closest(name, country, limit),
+            )
+        )
 
     def _closest(self, name: str, country: str | None, limit: int) -> list[Location]:
         for start in (name[:3], name[:2]):
-            statement = select(PlaceName.folded_name).where(_prefix(start)).order_by(PlaceName.weight.desc()).limit(5000)
+            statement = (
+                select(PlaceName.folded_name).where(_prefix(start)).order_by(PlaceName.weight.desc()).limit(5000)
+            )
             with self.engine.connect() as connection:
                 spellings = list(dict.fromkeys(connection.scalars(statement)))
             similar = difflib.get_close_matches(name, spellings, n=limit, cutoff=0.75)
@@ -198,7 +223,10 @@ class CachedGeocoder(Geocoder):
         self.engine = engine
         self.fallback = fallback
         self._online = RateLimiter(
-            online.geocode, min_delay_seconds=min_delay_seconds, max_retries=0, swallow_exceptions=False
+            online.geocode,
+            min_delay_seconds=min_delay_seconds,
+            max_retries=0,
+            swallow_exceptions=False,
         )
 
     def geocode(self, query: str, *, exactly_one: bool = True, **kwargs: object) -> Location | list[Location] | None:
@@ -209,7 +237,8 @@ class CachedGeocoder(Geocoder):
         with self.engine.connect() as connection:
             entry = connection.execute(
                 select(GeocodeCacheEntry.result).where(
-                    GeocodeCacheEntry.provider == self.provider, GeocodeCacheEntry.query == key
+                    GeocodeCacheEntry.provider == self.provider,
+                    GeocodeCacheEntry.query == key,
                 )
             ).first()
         if entry is not None:
@@ -220,7 +249,11 @@ class CachedGeocoder(Geocoder):
             except GeopyError:
                 return self.fallback.geocode(query, exactly_one=exactly_one, **kwargs)
             result = (
-                {"address": location.address, "latitude": location.latitude, "longitude": location.longitude}
+                {
+                    "address": location.address,
+                    "latitude": location.latitude,
+                    "longitude": location.longitude,
+                }
                 if location
                 else None
             )

@@ -14,6 +14,8 @@ import reverse_geocode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coworking.geo.gazetteer import add_seed_place
+from coworking.geo.geocoders import GazetteerGeocoder
 from coworking.models import Activity, Amenity, CommunityBuilder, Network, Space
 from coworking.settings import PROJECT_ROOT
 from coworking.spaces.services import unique_space_slug
@@ -76,7 +78,7 @@ def _float_or_none(value: str, where: str) -> float | None:
 
 def load_networks(session: Session, path: Path, report: SeedReport) -> None:
     existing = set(session.scalars(select(Network.name)))
-    for number, row in _read_rows(path):
+    for _number, row in _read_rows(path):
         name = row["name"].strip()
         if name in existing:
             report.networks_kept += 1
@@ -96,12 +98,23 @@ def load_networks(session: Session, path: Path, report: SeedReport) -> None:
         report.networks_added += 1
 
 
+def locate_town(geocoder: GazetteerGeocoder, town: str, country_code: str) -> tuple[float, float] | None:
+    """The town's coordinates if the gazetteer knows a place of exactly that name in that country."""
+    location = geocoder.geocode(f"{town}, {country_code}", exact=True)
+    return (location.latitude, location.longitude) if location is not None else None
+
+
 def load_spaces(session: Session, path: Path, report: SeedReport) -> None:
     amenities = {amenity.code: amenity for amenity in session.scalars(select(Amenity))}
+    geocoder = GazetteerGeocoder(session.get_bind())
     existing = set(session.execute(select(Space.country_code, Space.name, Space.town)).tuples())
     for number, row in _read_rows(path):
         where = f"{path.name}:{number}"
-        key = (row["country_code"].strip().upper(), row["name"].strip(), row["town"].strip())
+        key = (
+            row["country_code"].strip().upper(),
+            row["name"].strip(),
+            row["town"].strip(),
+        )
         if key in existing:
             report.spaces_kept += 1
             continue
@@ -113,6 +126,14 @@ def load_spaces(session: Session, path: Path, report: SeedReport) -> None:
         longitude = _float_or_none(row["lon"], where)
         has_location = latitude is not None and longitude is not None
         country_code, name, town = key
+        if has_location:
+            # Villages too small for the gazetteer become findable by name ("near Skujene").
+            add_seed_place(session.connection(), town, country_code, latitude, longitude)
+        else:
+            found = locate_town(geocoder, town, country_code)
+            if found is not None:
+                latitude, longitude = found
+                has_location = True
         space = Space(
             slug=unique_space_slug(session, name, town),
             name=name,

@@ -8,13 +8,19 @@ from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
+from sqlalchemy.orm import Session
 
 from coworking.db import DbSession
 from coworking.i18n import timezone_for_country
 from coworking.models import utcnow
 from coworking.spaces.jsonld import space_json_ld
-from coworking.spaces.schemas import SORTS, InvalidQuery, build_space_query
-from coworking.spaces.services import directory_stats, get_space, search_spaces
+from coworking.spaces.schemas import (
+    SORTS,
+    InvalidQuery,
+    PlaceNotFound,
+    build_space_query,
+)
+from coworking.spaces.services import directory_stats, find_spaces, get_space
 from coworking.web import page
 
 
@@ -26,10 +32,60 @@ def _form_values(request: Request) -> dict[str, Any]:
         "country": params.getall("country", []),
         "amenity": params.getall("amenity", []),
         "upcoming": params.get("upcoming") or "",
-        "sort": params.get("sort") or "name",
+        "sort": params.get("sort") or "",
         "page": params.get("page") or "",
         "per_page": params.get("per_page") or "",
+        "near": params.get("near") or "",
+        "radius_km": params.get("radius_km") or "",
+        "from": params.get("from") or "",
+        "to": params.get("to") or "",
+        "corridor_km": params.get("corridor_km") or "",
+        "bbox": params.get("bbox") or "",
     }
+
+
+# The distances offered in the form; any value from 1 to 500 km works in a link.
+RADIUS_CHOICES = (5, 10, 20, 30, 50, 100, 200)
+CORRIDOR_CHOICES = (2, 5, 10, 20, 50)
+
+
+def search_page_context(request: Request, db_session: Session) -> tuple[dict[str, Any], int]:
+    """Run the search the query string asks for; the context of /spaces and /map, and its status."""
+    form = _form_values(request)
+    results, query, errors, not_found = None, None, {}, None
+    try:
+        query = build_space_query(
+            q=form["q"],
+            countries=form["country"],
+            amenities=form["amenity"],
+            upcoming=form["upcoming"],
+            sort=form["sort"],
+            page=form["page"],
+            per_page=form["per_page"],
+            near=form["near"],
+            radius_km=form["radius_km"],
+            route_from=form["from"],
+            route_to=form["to"],
+            corridor_km=form["corridor_km"],
+            bbox=form["bbox"],
+        )
+        results = find_spaces(db_session, request.app.state.geocoder, query, utcnow())
+    except PlaceNotFound as exc:
+        errors, not_found = exc.errors, exc
+    except InvalidQuery as exc:
+        errors = exc.errors
+    context = {
+        "form": form,
+        "query": query,
+        "results": results,
+        "errors": errors,
+        "not_found": not_found,
+        "sorts": SORTS,
+        "radius_choices": RADIUS_CHOICES,
+        "corridor_choices": CORRIDOR_CHOICES,
+        "countries": directory_stats(db_session).countries,
+    }
+    return context, 400 if errors else 200
 
 
 class SpacePages(Controller):
@@ -38,35 +94,13 @@ class SpacePages(Controller):
 
     @get("/", name="spaces", sync_to_thread=True)
     def search(self, request: Request, db_session: DbSession) -> Template:
-        form = _form_values(request)
-        results, query, errors = None, None, {}
-        try:
-            query = build_space_query(
-                q=form["q"],
-                countries=form["country"],
-                amenities=form["amenity"],
-                upcoming=form["upcoming"],
-                sort=form["sort"],
-                page=form["page"],
-                per_page=form["per_page"],
-            )
-            results = search_spaces(db_session, query, utcnow())
-        except InvalidQuery as exc:
-            errors = exc.errors
-        context = {
-            "form": form,
-            "query": query,
-            "results": results,
-            "errors": errors,
-            "sorts": SORTS,
-            "countries": directory_stats(db_session).countries,
-        }
+        context, status = search_page_context(request, db_session)
         return page(
             request,
             "spaces/list.html",
             context,
             partial="spaces/_results.html",
-            status_code=400 if errors else 200,
+            status_code=status,
         )
 
     @get("/{slug:str}", name="space", sync_to_thread=True)
@@ -78,5 +112,9 @@ class SpacePages(Controller):
         return page(
             request,
             "spaces/detail.html",
-            {"space": space, "json_ld": space_json_ld(space, url), "timezone": timezone_for_country(space.country_code)},
+            {
+                "space": space,
+                "json_ld": space_json_ld(space, url),
+                "timezone": timezone_for_country(space.country_code),
+            },
         )

@@ -37,21 +37,38 @@ def space_json_ld(space: SpaceDetail, url: str) -> dict[str, Any]:
         data["telephone"] = space.phone
     # Town-centre coordinates would mislead a navigation app: publish only a marker set on the building.
     if space.location_precision == "exact" and space.latitude is not None:
-        data["geo"] = {"@type": "GeoCoordinates", "latitude": space.latitude, "longitude": space.longitude}
+        data["geo"] = {
+            "@type": "GeoCoordinates",
+            "latitude": space.latitude,
+            "longitude": space.longitude,
+        }
     if space.amenities:
         data["amenityFeature"] = [
-            {"@type": "LocationFeatureSpecification", "name": AMENITY_LABELS[code], "value": True}
+            {
+                "@type": "LocationFeatureSpecification",
+                "name": AMENITY_LABELS[code],
+                "value": True,
+            }
             for code in space.amenities
         ]
     if space.opening_hours:
         data["openingHoursSpecification"] = [
-            {"@type": "OpeningHoursSpecification", "dayOfWeek": _SCHEMA_DAYS[day], "opens": opens, "closes": closes}
+            {
+                "@type": "OpeningHoursSpecification",
+                "dayOfWeek": _SCHEMA_DAYS[day],
+                "opens": opens,
+                "closes": closes,
+            }
             for day, spans in space.opening_hours.items()
             if day in _SCHEMA_DAYS
             for opens, closes in spans
         ]
     events = [
-        {"@type": "Event", "name": activity.title, "startDate": activity.next_starts_at.isoformat()}
+        {
+            "@type": "Event",
+            "name": activity.title,
+            "startDate": activity.next_starts_at.isoformat(),
+        }
         for activity in space.activities
         if activity.next_starts_at
     ]

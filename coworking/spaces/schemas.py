@@ -11,6 +11,7 @@ from datetime import datetime
 import msgspec
 import pycountry
 
+from coworking.geo.distance import BoundingBox, parse_bbox
 from coworking.vocabulary import AMENITY_CODES, N_
 
 MAX_QUERY_LENGTH = 200
@@ -40,9 +41,13 @@ class InvalidQuery(ValueError):
 
 @dataclass(frozen=True)
 class PlaceSuggestion:
-    label: str
+    label: str  # "Lielvārde, Ogre, LV": what to show
+    query: str  # "Lielvārde, LV": what to search for, so that it finds this very place again
     latitude: float
     longitude: float
+    name: str | None = None
+    region: str | None = None
+    country_code: str | None = None
 
 
 class PlaceNotFound(InvalidQuery):
@@ -98,10 +103,13 @@ class SpaceQuery:
     route_from: str = ""
     route_to: str = ""
     corridor_km: float = DEFAULT_CORRIDOR_KM
+    bbox: BoundingBox | None = None
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.q or self.countries or self.amenities or self.upcoming or self.near or self.route_from)
+        return bool(
+            self.q or self.countries or self.amenities or self.upcoming or self.near or self.route_from or self.bbox
+        )
 
     @property
     def by_distance(self) -> bool:
@@ -128,6 +136,7 @@ class SpaceQuery:
             "corridor_km": _km_param(self.corridor_km)
             if self.route_from and self.corridor_km != DEFAULT_CORRIDOR_KM
             else "",
+            "bbox": self.bbox.param() if self.bbox else "",
         }
         values.update({key: value for key, value in changes.items()})
         pairs: list[tuple[str, str]] = []
@@ -156,6 +165,7 @@ def build_space_query(
     route_from: str | None = None,
     route_to: str | None = None,
     corridor_km: float | str | None = None,
+    bbox: str | None = None,
 ) -> SpaceQuery:
     """Validate raw search parameters (from a form or the API) into a SpaceQuery, or raise InvalidQuery."""
     errors: dict[str, str] = {}
@@ -174,7 +184,11 @@ def build_space_query(
         upcoming_flag = upcoming.lower() in {"1", "true", "on"}
     else:
         upcoming_flag = bool(upcoming)
-    near_text, from_text, to_text = _clean_text(near), _clean_text(route_from), _clean_text(route_to)
+    near_text, from_text, to_text = (
+        _clean_text(near),
+        _clean_text(route_from),
+        _clean_text(route_to),
+    )
     for name, typed in (("near", near_text), ("from", from_text), ("to", to_text)):
         if len(typed) > MAX_PLACE_LENGTH:
             errors[name] = N_("The place name is too long: at most 120 characters.")
@@ -188,6 +202,12 @@ def build_space_query(
     corridor = _kilometres(corridor_km, DEFAULT_CORRIDOR_KM, MAX_CORRIDOR_KM)
     if corridor is None:
         errors["corridor_km"] = N_("The distance from the route must be a number of kilometres up to 100.")
+    box = None
+    if bbox:
+        try:
+            box = parse_bbox(bbox)
+        except ValueError:
+            errors["bbox"] = N_("The map area must be four numbers: west, south, east, north.")
     by_distance = bool(near_text or from_text)
     sort_key = (sort or ("distance" if by_distance else "name")).strip()
     if sort_key not in SORTS:
@@ -215,6 +235,7 @@ def build_space_query(
         route_from=from_text,
         route_to=to_text,
         corridor_km=corridor or DEFAULT_CORRIDOR_KM,
+        bbox=box,
     )
 
 

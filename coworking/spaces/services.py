@@ -52,7 +52,8 @@ def _like_escape(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _filtered(query: SpaceQuery, now: datetime) -> Select:
+def filtered_spaces(query: SpaceQuery, now: datetime, dialect: str) -> Select:
+    """Published spaces matching the query's filters (not its distance: that is measured after)."""
     statement = select(Space).where(Space.status == "published")
     for term in fold(query.q).split():
         statement = statement.where(Space.search_text.like(f"%{_like_escape(term)}%", escape="\\"))
@@ -60,12 +61,17 @@ def _filtered(query: SpaceQuery, now: datetime) -> Select:
         statement = statement.where(Space.country_code.in_(query.countries))
     for code in query.amenities:
         statement = statement.where(
-            exists().where(and_(space_amenities.c.space_id == Space.id, space_amenities.c.amenity_code == code))
+            exists().where(
+                and_(
+                    space_amenities.c.space_id == Space.id,
+                    space_amenities.c.amenity_code == code,
+                )
+            )
         )
+    if query.bbox is not None:
+        statement = statement.where(within_box(dialect, query.bbox))
     if query.upcoming:
-        statement = statement.where(
-            exists().where(and_(Activity.space_id == Space.id, is_upcoming_clause(now)))
-        )
+        statement = statement.where(exists().where(and_(Activity.space_id == Space.id, is_upcoming_clause(now))))
     return statement
 
 
@@ -80,12 +86,17 @@ def _upcoming_counts(session: Session, space_ids: list[int], now: datetime) -> d
     return {space_id: count for space_id, count in rows}
 
 
+def find_spaces(session: Session, geocoder: Geocoder, query: SpaceQuery, now: datetime) -> SearchPage:
+    """Search as a resident asks: locate the typed places first (PlaceNotFound if one is unknown)."""
+    return search_spaces(session, query, now, resolve_origin(query, geocoder))
+
+
 def search_spaces(session: Session, query: SpaceQuery, now: datetime, origin: Origin | None = None) -> SearchPage:
     """One page of published spaces matching ``query``; InvalidQuery if the page is past the last one.
 
     With an ``origin`` only spaces within its distance are found, each with its distance in km.
     """
-    filtered = _filtered(query, now)
+    filtered = filtered_spaces(query, now, session.get_bind().dialect.name)
     if origin is not None:
         return _search_by_distance(session, query, filtered, origin, now)
     total = session.scalar(select(func.count()).select_from(filtered.order_by(None).subquery())) or 0
@@ -115,9 +126,7 @@ def _page(
 ) -> SearchPage:
     counts = _upcoming_counts(session, [space.id for space in spaces], now)
     return SearchPage(
-        items=[
-            to_card(space, counts.get(space.id, 0), (distances or {}).get(space.id)) for space in spaces
-        ],
+        items=[to_card(space, counts.get(space.id, 0), (distances or {}).get(space.id)) for space in spaces],
         total=total,
         page=query.page,
         per_page=query.per_page,
@@ -135,7 +144,9 @@ def _search_by_distance(
         end = (origin.end.latitude, origin.end.longitude)
         box = box_around_route(start, end, origin.km)
     rows = session.execute(
-        filtered.where(within_box(session, box)).with_only_columns(Space.id, Space.latitude, Space.longitude)
+        filtered.where(within_box(session.get_bind().dialect.name, box)).with_only_columns(
+            Space.id, Space.latitude, Space.longitude
+        )
     ).all()
     measured: dict[int, tuple[float, float]] = {}  # id → (distance shown, position in the order)
     for space_id, latitude, longitude in rows:
@@ -172,10 +183,13 @@ def _search_by_distance(
     return _page(session, query, spaces, total, now, distances, origin)
 
 
-def within_box(session: Session, box: BoundingBox) -> ColumnElement[bool]:
+def within_box(dialect: str, box: BoundingBox) -> ColumnElement[bool]:
     """Spaces inside ``box``, answered from the spatial index (R*Tree on SQLite, GiST on PostgreSQL)."""
-    exact = and_(Space.latitude.between(box.south, box.north), Space.longitude.between(box.west, box.east))
-    if session.get_bind().dialect.name == "sqlite":
+    exact = and_(
+        Space.latitude.between(box.south, box.north),
+        Space.longitude.between(box.west, box.east),
+    )
+    if dialect == "sqlite":
         # The R*Tree stores 32-bit floats: it narrows the search, the exact test above decides.
         candidates = text(
             "SELECT id FROM spaces_rtree WHERE max_lat >= :south AND min_lat <= :north "
@@ -201,15 +215,29 @@ def resolve_origin(query: SpaceQuery, geocoder: Geocoder) -> Origin | None:
     return None
 
 
-def _suggestion(location: Location) -> PlaceSuggestion:
-    return PlaceSuggestion(label=location.address, latitude=location.latitude, longitude=location.longitude)
+def place_suggestion(location: Location) -> PlaceSuggestion:
+    raw = location.raw or {}
+    if raw.get("country_code"):
+        query = f"{raw['name']}, {raw['country_code']}"
+    else:
+        query = f"{location.latitude:.5f}, {location.longitude:.5f}"
+    return PlaceSuggestion(
+        label=location.address,
+        query=query,
+        latitude=location.latitude,
+        longitude=location.longitude,
+    )
 
 
 def _locate(field: str, text_typed: str, geocoder: Geocoder) -> PlaceSuggestion:
     location = geocoder.geocode(text_typed)
     if location is None:
-        raise PlaceNotFound(field, text_typed, [_suggestion(found) for found in geocoder.closest(text_typed)])
-    return _suggestion(location)
+        raise PlaceNotFound(
+            field,
+            text_typed,
+            [place_suggestion(found) for found in geocoder.closest(text_typed)],
+        )
+    return place_suggestion(location)
 
 
 def to_card(space: Space, upcoming_activities: int, distance_km: float | None = None) -> SpaceCard:

@@ -18,7 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 
 from tests.e2e.helpers import (
     CHROMIUM,
@@ -88,7 +94,12 @@ def base_url(server_env: dict[str, str]) -> Iterator[str]:
     coworking = _bin("coworking")
     var_dir = Path(server_env["COWORKING_VAR_DIR"])
     seeded = subprocess.run(  # noqa: S603 - our own console script
-        [coworking, "seed"], env=server_env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+        [coworking, "seed"],
+        env=server_env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     if seeded.returncode != 0:
         pytest.fail(f"`coworking seed` failed ({seeded.returncode}):\n{seeded.stdout}\n{seeded.stderr}")

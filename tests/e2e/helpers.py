@@ -31,7 +31,12 @@ LOCALE = "en-GB"
 
 def new_phone_context(browser: Browser, base_url: str, **options: object) -> BrowserContext:
     """A phone: 390×844, touch screen, British English; pages resolve against ``base_url``."""
-    settings: dict[str, object] = {"viewport": PHONE, "locale": LOCALE, "has_touch": True, "is_mobile": True}
+    settings: dict[str, object] = {
+        "viewport": PHONE,
+        "locale": LOCALE,
+        "has_touch": True,
+        "is_mobile": True,
+    }
     settings.update(options)
     context = browser.new_context(base_url=base_url, **settings)  # type: ignore[arg-type]
     context.set_default_timeout(10_000)
@@ -73,7 +78,12 @@ class ConsoleLog:
 CSP_LISTENER = """
 window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation", (event) => {
-  window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI || "inline"} (${event.sourceFile}:${event.lineNumber})`);
+  const target = event.target instanceof Element
+    ? `<${event.target.tagName.toLowerCase()}${event.target.id ? "#" + event.target.id : ""}>` : "document";
+  window.__cspViolations.push(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline"} on ${target} ` +
+    `(${event.sourceFile}:${event.lineNumber}) ${event.sample || ""}`.trim()
+  );
 });
 """
 
@@ -87,7 +97,10 @@ def watch_console(page: Page) -> ConsoleLog:
             log.entries.append((text, (message.location or {}).get("url", "")))
 
     page.on("console", on_console)
-    page.on("pageerror", lambda error: log.entries.append((f"uncaught exception: {error}", "")))
+    page.on(
+        "pageerror",
+        lambda error: log.entries.append((f"uncaught exception: {error}", "")),
+    )
     page.add_init_script(CSP_LISTENER)
     return log
 
@@ -128,9 +141,22 @@ def describe_violations(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def reveal(page: Page, selector: str) -> None:
+    """Open, as a visitor would by tapping their summaries, the closed <details> around ``selector``
+    (outermost first)."""
+    closed = page.locator(f"details:not([open]):has({selector})")
+    for _ in range(5):
+        if closed.count() == 0:
+            return
+        closed.first.locator(":scope > summary").click()
+    raise AssertionError(f"could not open the <details> around {selector}")
+
+
 def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")
     path = SCREENSHOTS / f"{safe}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    # caret="initial": Playwright's default caret hiding leaves style="" on inputs, which htmx later
+    # copies while settling a swap, and the site's CSP (rightly) reports that as an inline style.
+    page.screenshot(path=str(path), full_page=full_page, caret="initial")
     return path

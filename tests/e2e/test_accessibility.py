@@ -63,6 +63,6 @@ def test_page_is_accessible_and_console_clean(
 
     screenshot(page, f"a11y-{language}-{name}")
     violations = run_axe(page)
-    assert violations == [], f"axe found {len(violations)} WCAG violation(s) on {path} ({language}):\n" + describe_violations(
-        violations
+    assert violations == [], (
+        f"axe found {len(violations)} WCAG violation(s) on {path} ({language}):\n" + describe_violations(violations)
     )

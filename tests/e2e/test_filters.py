@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import ConsoleLog, screenshot
+from tests.e2e.helpers import ConsoleLog, reveal, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -23,8 +23,9 @@ def test_country_and_amenity_filters(page: Page, console: ConsoleLog) -> None:
     page.goto("/spaces")
     everything = result_count(page)
 
-    page.get_by_label("Country").select_option("LV")
-    page.locator("details.amenities-picker > summary").click()
+    reveal(page, "select#country")
+    page.locator("select#country").select_option("LV")
+    reveal(page, "input[name=amenity][value=printer]")  # the "Amenities" <details>
     printer = page.get_by_label("Printer / scanner")
     expect(printer).to_be_visible()
     printer.check()

@@ -12,11 +12,12 @@ from tests.e2e.helpers import ConsoleLog, screenshot
 pytestmark = pytest.mark.browser
 
 
-def visible_labels(page: Page) -> list[str]:
-    """Interface text that the catalogue translates: main navigation, form labels, the submit button."""
+def interface_text(page: Page) -> list[str]:
+    """Long-standing interface strings of /spaces: the main navigation, the heading, the submit button.
+    (Newer strings may still be waiting for their translation; these must not be.)"""
     return [
-        *page.locator("header nav").first.get_by_role("link").all_inner_texts(),
-        *page.locator("form#filters label[for]").all_inner_texts(),
+        *(page.locator(f"header a[href='{href}']").inner_text() for href in ("/", "/spaces", "/networks", "/about")),
+        page.get_by_role("heading", level=1).inner_text(),
         page.locator("form#filters button[type=submit]").inner_text(),
     ]
 
@@ -24,7 +25,7 @@ def visible_labels(page: Page) -> list[str]:
 def test_latvian_from_the_header_persists(page: Page, context: BrowserContext, console: ConsoleLog) -> None:
     page.goto("/spaces?q=cesis")
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    english = visible_labels(page)
+    english = interface_text(page)
     english_title = page.title()
 
     page.get_by_role("navigation", name="Language").get_by_role("link", name="Latviešu").click()
@@ -32,10 +33,9 @@ def test_latvian_from_the_header_persists(page: Page, context: BrowserContext, c
     # Back on the page the visitor was on, with their search.
     expect(page).to_have_url(re.compile(r"/spaces\?q=cesis$"))
     expect(page.locator("#q")).to_have_value("cesis")
-    latvian = visible_labels(page)
-    assert len(latvian) == len(english)
-    changed = [(en, lv) for en, lv in zip(english, latvian, strict=True) if en != lv]
-    assert len(changed) >= len(english) // 2, f"too little is translated: {list(zip(english, latvian, strict=True))}"
+    latvian = interface_text(page)
+    pairs = list(zip(english, latvian, strict=True))
+    assert all(en != lv for en, lv in pairs), f"left in English: {[en for en, lv in pairs if en == lv]}"
     assert page.title() != english_title
     language_nav = page.locator("nav.languages")
     expect(language_nav.locator("[aria-current]")).to_have_text("Latviešu")

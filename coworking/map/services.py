@@ -1,0 +1,252 @@
+"""Server-side clustering for the map: any view of any number of spaces answers in a few hundred features.
+
+Spaces are binned into a grid aligned to whole cells (about 64 screen pixels at the requested zoom).
+The requested box is widened to whole cells, so the clusters' counts add up exactly to the spaces
+in the box the answer states. Grids of the whole directory are kept per zoom level and filter set for
+a short while: a pan or zoom then costs a few hundred dictionary look-ups, not a scan of every space.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from coworking.geo.distance import BoundingBox
+from coworking.models import Space
+from coworking.spaces.schemas import InvalidQuery, SpaceQuery
+from coworking.spaces.services import filtered_spaces, within_box
+from coworking.vocabulary import N_
+
+MAX_ZOOM = 22
+# Cells per 256-pixel tile edge are 2**CELL_LEVELS_PER_TILE: 4 cells, about 64 pixels each.
+CELL_LEVELS_PER_TILE = 2
+# At most this many cells in one answer: it keeps every answer to a few hundred features (< 60 KB).
+MAX_CELLS = 256
+# Grids finer than this are computed from the spaces in the box alone (few, thanks to the index).
+MAX_CACHED_LEVEL = 12
+CACHE_SECONDS = 30.0
+CACHE_ENTRIES = 24
+
+
+@dataclass
+class Cell:
+    count: int = 0
+    latitude_sum: float = 0.0
+    longitude_sum: float = 0.0
+    south: float = 90.0
+    west: float = 180.0
+    north: float = -90.0
+    east: float = -180.0
+    # The one space of a single-space cell, shown as itself rather than as a cluster.
+    slug: str = ""
+    name: str = ""
+    approximate: bool = True
+
+    def add(
+        self,
+        slug: str,
+        name: str,
+        latitude: float,
+        longitude: float,
+        precision: str | None,
+    ) -> None:
+        self.count += 1
+        self.latitude_sum += latitude
+        self.longitude_sum += longitude
+        self.south, self.north = min(self.south, latitude), max(self.north, latitude)
+        self.west, self.east = min(self.west, longitude), max(self.east, longitude)
+        if self.count == 1:
+            self.slug, self.name, self.approximate = slug, name, precision != "exact"
+
+
+@dataclass(frozen=True)
+class Grid:
+    level: int
+    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+
+
+def cell_size(level: int) -> float:
+    return 360.0 / (2**level)
+
+
+def _cell_of(latitude: float, longitude: float, size: float) -> tuple[int, int]:
+    return math.floor((longitude + 180.0) / size), math.floor((latitude + 90.0) / size)
+
+
+def _cell_range(box: BoundingBox, size: float) -> tuple[int, int, int, int]:
+    """The cells covering ``box``: first and last column, first and last row."""
+    west, south = _cell_of(box.south, box.west, size)
+    east, north = _cell_of(box.north, box.east, size)
+    # A box ending exactly on a cell edge does not reach into the next cell.
+    if (box.east + 180.0) / size == east and east > west:
+        east -= 1
+    if (box.north + 90.0) / size == north and north > south:
+        north -= 1
+    return west, south, east, north
+
+
+def choose_level(box: BoundingBox, zoom: int) -> int:
+    """The finest grid for this zoom that covers the box in at most MAX_CELLS cells."""
+    level = zoom + CELL_LEVELS_PER_TILE
+    while level > 0:
+        west, south, east, north = _cell_range(box, cell_size(level))
+        if (east - west + 1) * (north - south + 1) <= MAX_CELLS:
+            return level
+        level -= 1
+    return 0
+
+
+def snap(box: BoundingBox, level: int) -> BoundingBox:
+    """``box`` widened to whole cells of the level's grid."""
+    size = cell_size(level)
+    west, south, east, north = _cell_range(box, size)
+    return BoundingBox(
+        west=max(-180.0, west * size - 180.0),
+        south=max(-90.0, south * size - 90.0),
+        east=min(180.0, (east + 1) * size - 180.0),
+        north=min(90.0, (north + 1) * size - 90.0),
+    )
+
+
+def _bin(rows, level: int) -> Grid:  # noqa: ANN001 - rows of (slug, name, latitude, longitude, precision)
+    grid, size = Grid(level=level), cell_size(level)
+    for slug, name, latitude, longitude, precision in rows:
+        key = _cell_of(latitude, longitude, size)
+        cell = grid.cells.get(key)
+        if cell is None:
+            cell = grid.cells[key] = Cell()
+        cell.add(slug, name, latitude, longitude, precision)
+    return grid
+
+
+class GridCache:
+    """Whole-directory grids per (filters, level), kept for CACHE_SECONDS (per worker process)."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple, tuple[float, Grid]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, build) -> Grid:  # noqa: ANN001
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry and now - entry[0] < CACHE_SECONDS:
+                self._entries.move_to_end(key)
+                return entry[1]
+        grid = build()
+        with self._lock:
+            self._entries[key] = (now, grid)
+            self._entries.move_to_end(key)
+            while len(self._entries) > CACHE_ENTRIES:
+                self._entries.popitem(last=False)
+        return grid
+
+    def clear(self) -> None:
+        """Forget every grid: called when spaces change in this process."""
+        with self._lock:
+            self._entries.clear()
+
+
+_LOCATED = (
+    Space.slug,
+    Space.name,
+    Space.latitude,
+    Space.longitude,
+    Space.location_precision,
+)
+
+
+def _grid_for(
+    session: Session,
+    query: SpaceQuery,
+    box: BoundingBox,
+    level: int,
+    now: datetime,
+    cache: GridCache,
+) -> Grid:
+    dialect = session.get_bind().dialect.name
+    located = filtered_spaces(query, now, dialect).where(Space.latitude.is_not(None), Space.longitude.is_not(None))
+    if level > MAX_CACHED_LEVEL:
+        rows = session.execute(located.where(within_box(dialect, box)).with_only_columns(*_LOCATED))
+        return _bin(rows, level)
+    key = (query.q, query.countries, query.amenities, query.upcoming, level)
+    return cache.get(key, lambda: _bin(session.execute(located.with_only_columns(*_LOCATED)), level))
+
+
+def _round(value: float) -> float:
+    return round(value, 5)
+
+
+def map_features(session: Session, query: SpaceQuery, zoom: int, now: datetime, cache: GridCache) -> dict[str, object]:
+    """A GeoJSON FeatureCollection of clusters and single spaces in ``query.bbox`` at ``zoom``."""
+    if query.bbox is None:
+        raise InvalidQuery({"bbox": N_("The map area must be four numbers: west, south, east, north.")})
+    if not 0 <= zoom <= MAX_ZOOM:
+        raise InvalidQuery({"zoom": N_("The zoom must be a whole number from 0 to 22.")})
+    level = choose_level(query.bbox, zoom)
+    box = snap(query.bbox, level)
+    grid = _grid_for(session, query, box, level, now, cache)
+    west, south, east, north = _cell_range(box, cell_size(level))
+    features, total = [], 0
+    for column in range(west, east + 1):
+        for row in range(south, north + 1):
+            cell = grid.cells.get((column, row))
+            if cell is None:
+                continue
+            total += cell.count
+            features.append(_feature(cell))
+    return {
+        "type": "FeatureCollection",
+        "bbox": [
+            _round(box.west),
+            _round(box.south),
+            _round(box.east),
+            _round(box.north),
+        ],
+        "zoom": zoom,
+        "total": total,
+        "features": features,
+    }
+
+
+def _feature(cell: Cell) -> dict[str, object]:
+    if cell.count == 1:
+        return {
+            "type": "Feature",
+            "geometry": {
+                "type": "Point",
+                "coordinates": [_round(cell.west), _round(cell.south)],
+            },
+            "properties": {
+                "slug": cell.slug,
+                "name": cell.name,
+                "approximate": cell.approximate,
+            },
+        }
+    return {
+        "type": "Feature",
+        "geometry": {
+            "type": "Point",
+            "coordinates": [
+                _round(cell.longitude_sum / cell.count),
+                _round(cell.latitude_sum / cell.count),
+            ],
+        },
+        "properties": {
+            "cluster": True,
+            "count": cell.count,
+            # The members' extent: clicking the cluster zooms to exactly this.
+            "bounds": [
+                _round(cell.west),
+                _round(cell.south),
+                _round(cell.east),
+                _round(cell.north),
+            ],
+        },
+    }

@@ -1,0 +1,149 @@
+// The directory map: clustered markers from /api/v1/spaces.geojson for the current view and filters,
+// and the list of spaces in view (the /map results fragment, through htmx) kept in step with it.
+// Without JavaScript the page is the plain list; tiles failing to load (offline) leave the markers.
+(function () {
+  "use strict";
+  var element = document.getElementById("map");
+  if (!element || typeof L === "undefined") return;
+  element.hidden = false;
+
+  var form = document.getElementById("filters");
+  var labels = element.dataset;
+  var EUROPE = { center: [54.5, 15.0], zoom: 4 };
+
+  function initialView() {
+    var center = (labels.center || "").split(",").map(parseFloat);
+    var zoom = parseInt(labels.zoom, 10);
+    if (center.length === 2 && center.every(isFinite) && isFinite(zoom)) return { center: center, zoom: zoom };
+    if (labels.origin) {
+      var origin = labels.origin.split(",").map(parseFloat);
+      var km = parseFloat(labels.originKm) || 50;
+      return { center: origin, zoom: km <= 10 ? 11 : km <= 30 ? 10 : km <= 60 ? 9 : 7 };
+    }
+    return EUROPE;
+  }
+
+  var view = initialView();
+  var map = L.map(element, { zoomSnap: 1 }).setView(view.center, view.zoom);
+  L.tileLayer(labels.tiles, { maxZoom: 19, attribution: labels.attribution }).addTo(map);
+  var markers = L.layerGroup().addTo(map);
+  var bySlug = {};
+
+  function filterParams() {
+    var params = new URLSearchParams();
+    if (!form) return params;
+    new FormData(form).forEach(function (value, key) {
+      if (value !== "" && key !== "bbox" && key !== "page") params.append(key, value);
+    });
+    return params;
+  }
+
+  function bboxParam() {
+    var b = map.getBounds();
+    function clamp(v, lo, hi) { return Math.min(hi, Math.max(lo, v)); }
+    return [clamp(b.getWest(), -180, 179.99), clamp(b.getSouth(), -90, 89.99),
+            clamp(b.getEast(), -179.99, 180), clamp(b.getNorth(), -89.99, 90)].map(function (v) { return v.toFixed(5); }).join(",");
+  }
+
+  function popupFor(properties) {
+    var box = document.createElement("div");
+    var link = document.createElement("a");
+    link.href = "/spaces/" + encodeURIComponent(properties.slug);
+    link.textContent = properties.name;
+    link.title = labels.labelOpen;
+    box.appendChild(link);
+    if (properties.approximate) {
+      var note = document.createElement("p");
+      note.className = "popup-note";
+      note.textContent = labels.labelApproximate;
+      box.appendChild(note);
+    }
+    return box;
+  }
+
+  function draw(collection) {
+    markers.clearLayers();
+    bySlug = {};
+    collection.features.forEach(function (feature) {
+      var p = feature.properties;
+      var latlng = [feature.geometry.coordinates[1], feature.geometry.coordinates[0]];
+      if (p.cluster) {
+        var size = p.count < 10 ? 34 : p.count < 100 ? 40 : p.count < 1000 ? 46 : 54;
+        var icon = L.divIcon({ className: "cluster", html: "<span>" + p.count + "</span>", iconSize: [size, size] });
+        var cluster = L.marker(latlng, { icon: icon, title: p.count + " " + labels.labelCluster, keyboard: true });
+        cluster.on("click", function () {
+          var b = p.bounds;
+          if (b[0] === b[2] && b[1] === b[3]) map.setView(latlng, Math.min(map.getZoom() + 3, 18));
+          else map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [30, 30], maxZoom: 18 });
+        });
+        markers.addLayer(cluster);
+      } else {
+        var marker = L.circleMarker(latlng, { radius: 8, weight: 2, color: "#01579b", fillColor: "#4fc3f7", fillOpacity: 0.9 });
+        marker.bindPopup(popupFor(p));
+        bySlug[p.slug] = marker;
+        markers.addLayer(marker);
+      }
+    });
+  }
+
+  var pending = null;
+  function refresh() {
+    var params = filterParams();
+    params.set("bbox", bboxParam());
+    params.set("zoom", map.getZoom());
+    if (pending) pending.abort();
+    pending = new AbortController();
+    fetch("/api/v1/spaces.geojson?" + params.toString(), { signal: pending.signal, headers: { Accept: "application/geo+json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (collection) { if (collection) draw(collection); })
+      .catch(function () { /* a newer view replaced this request */ });
+
+    // The list follows the view: spaces in the box, with the same filters.
+    var listParams = filterParams();
+    listParams.set("bbox", bboxParam());
+    if (typeof htmx !== "undefined") {
+      htmx.ajax("GET", "/map?" + listParams.toString(), { target: "#results", swap: "outerHTML" });
+    }
+    // The URL keeps the view: a copied link opens this same map.
+    var url = new URL(window.location.href);
+    var center = map.getCenter();
+    url.searchParams.set("center", center.lat.toFixed(5) + "," + center.lng.toFixed(5));
+    url.searchParams.set("zoom", map.getZoom());
+    url.searchParams.delete("bbox");
+    url.searchParams.delete("page");
+    window.history.replaceState(window.history.state, "", url);
+  }
+
+  // A result in the list opens its marker's popup, or brings the map to it.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-show-on-map]");
+    if (!button) return;
+    var marker = bySlug[button.dataset.showOnMap];
+    if (marker) { marker.openPopup(); return; }
+    map.setView([parseFloat(button.dataset.lat), parseFloat(button.dataset.lon)], Math.max(map.getZoom(), 13));
+  });
+
+  function addShowButtons() {
+    document.querySelectorAll(".space-card[data-slug][data-lat]").forEach(function (card) {
+      if (card.querySelector("[data-show-on-map]")) return;
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary outline show-on-map";
+      button.dataset.showOnMap = card.dataset.slug;
+      button.dataset.lat = card.dataset.lat;
+      button.dataset.lon = card.dataset.lon;
+      button.textContent = labels.labelShow;
+      card.appendChild(button);
+    });
+  }
+
+  document.body.addEventListener("htmx:afterSwap", addShowButtons);
+  // Filters changed through htmx: the markers follow the list.
+  if (form) {
+    form.addEventListener("htmx:configRequest", function (event) { event.detail.parameters.bbox = bboxParam(); });
+    form.addEventListener("htmx:afterRequest", refresh);
+  }
+  map.on("moveend", refresh);
+  addShowButtons();
+  refresh();
+})();
