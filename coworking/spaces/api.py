@@ -62,7 +62,9 @@ class SpacesApi(Controller):
             str | None,
             QueryParameter(description='A place ("Lielvārde", "Ogre, LV") or "lat, lon": sort by distance.'),
         ] = None,
-        radius_km: Annotated[float, QueryParameter(description="With near: how far to look, 1–500 km.")] = DEFAULT_RADIUS_KM,
+        radius_km: Annotated[
+            float, QueryParameter(description="With near: how far to look, 1–500 km.")
+        ] = DEFAULT_RADIUS_KM,
         route_from: Annotated[
             str | None,
             QueryParameter(name="from", description="Start of a route (with to)."),

@@ -161,7 +161,8 @@ def _search_by_distance(
     total = len(measured)
     _check_page(query, total)
     if query.sort == "distance":
-        ordered = sorted(measured, key=lambda space_id: (measured[space_id][1], space_id))
+        # Along a route, spaces behind its start share position 0: the nearer one comes first.
+        ordered = sorted(measured, key=lambda space_id: (measured[space_id][1], measured[space_id][0], space_id))
         page_ids = ordered[(query.page - 1) * query.per_page : query.page * query.per_page]
         by_id = {
             space.id: space
@@ -226,6 +227,9 @@ def place_suggestion(location: Location) -> PlaceSuggestion:
         query=query,
         latitude=location.latitude,
         longitude=location.longitude,
+        name=raw.get("name"),
+        region=raw.get("region"),
+        country_code=raw.get("country_code"),
     )
 
 

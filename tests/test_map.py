@@ -1,0 +1,131 @@
+"""The clustered GeoJSON for the map and the /map page."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coworking.geo.distance import parse_bbox
+from coworking.io.seed import seed
+from coworking.map.services import MAX_CELLS, choose_level, snap
+from coworking.models import Space
+from tests.factories import make_space
+
+VIEWS = [
+    ("-25,34,45,72", 4),  # Europe
+    ("20.5,55.5,28.5,58.2", 7),  # the Baltics
+    ("-10.7,51.3,-5.9,55.5", 7),  # Ireland
+    ("24.5,56.6,25.5,57.4", 10),  # Lielvārde to Cēsis
+    ("25.2,57.28,25.3,57.34", 15),  # Cēsis town
+    ("-180,-90,180,90", 0),  # the world
+    ("-180,-90,180,90", 18),  # the world at street zoom: still a few hundred features at most
+]
+
+
+def _count_in(session: Session, box: list[float]) -> int:
+    west, south, east, north = box
+    located = session.scalars(
+        select(Space).where(
+            Space.status == "published",
+            Space.latitude.between(south, north),
+            Space.longitude.between(west, east),
+        )
+    ).all()
+    return len(located)
+
+
+@pytest.mark.parametrize(("bbox", "zoom"), VIEWS)
+def test_cluster_counts_add_up_to_the_spaces_in_the_box(
+    client: TestClient, session: Session, bbox: str, zoom: int
+) -> None:
+    seed(session)
+    response = client.get("/api/v1/spaces.geojson", params={"bbox": bbox, "zoom": zoom})
+    assert response.status_code == 200
+    collection = response.json()
+    counts = [feature["properties"].get("count", 1) for feature in collection["features"]]
+    assert sum(counts) == collection["total"] == _count_in(session, collection["bbox"])
+    assert len(collection["features"]) <= MAX_CELLS
+    assert len(response.content) < 60_000
+    # The stated box holds the requested one.
+    asked = parse_bbox(bbox)
+    west, south, east, north = collection["bbox"]
+    assert west <= asked.west and south <= asked.south and east >= asked.east and north >= asked.north
+
+
+def test_single_spaces_are_points_and_groups_are_clusters(client: TestClient, session: Session) -> None:
+    make_space(session, "Alone", "Cēsis", latitude=57.31188, longitude=25.27456)
+    make_space(session, "Twin A", "Ogre", latitude=56.8162, longitude=24.61401)
+    make_space(session, "Twin B", "Ogre", latitude=56.8170, longitude=24.6150)
+    features = client.get("/api/v1/spaces.geojson", params={"bbox": "20,55,28,58", "zoom": 8}).json()["features"]
+    single = next(feature for feature in features if not feature["properties"].get("cluster"))
+    cluster = next(feature for feature in features if feature["properties"].get("cluster"))
+    assert single["properties"] == {"slug": "alone", "name": "Alone", "approximate": True}
+    assert single["geometry"]["coordinates"] == [25.27456, 57.31188]
+    assert cluster["properties"]["count"] == 2
+    assert cluster["properties"]["bounds"] == [24.61401, 56.8162, 24.615, 56.817]
+    # Zoomed in far enough, the twins come apart.
+    close = client.get("/api/v1/spaces.geojson", params={"bbox": "24.6,56.81,24.62,56.82", "zoom": 17}).json()
+    assert sorted(feature["properties"]["name"] for feature in close["features"]) == ["Twin A", "Twin B"]
+
+
+def test_filters_apply_to_the_map(client: TestClient, session: Session) -> None:
+    make_space(session, "Printer", latitude=57.0, longitude=25.0, amenities=("printer",))
+    make_space(session, "Plain", latitude=57.5, longitude=25.5)
+    answer = client.get(
+        "/api/v1/spaces.geojson", params={"bbox": "20,55,28,58", "zoom": 12, "amenity": "printer"}
+    ).json()
+    assert [feature["properties"]["name"] for feature in answer["features"]] == ["Printer"]
+
+
+def test_a_new_space_shows_after_the_grid_cache_is_cleared(client: TestClient, session: Session) -> None:
+    params = {"bbox": "20,55,28,58", "zoom": 5}
+    assert client.get("/api/v1/spaces.geojson", params=params).json()["total"] == 0
+    make_space(session, "New", latitude=57.0, longitude=25.0)
+    client.app.state.map_grids.clear()
+    assert client.get("/api/v1/spaces.geojson", params=params).json()["total"] == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"zoom": 5}, "bbox"),
+        ({"bbox": "20,55,28", "zoom": 5}, "bbox"),
+        ({"bbox": "28,55,20,58", "zoom": 5}, "bbox"),
+        ({"bbox": "20,55,28,95", "zoom": 5}, "bbox"),
+        ({"bbox": "20,55,28,58"}, "zoom"),
+        ({"bbox": "20,55,28,58", "zoom": 23}, "zoom"),
+        ({"bbox": "20,55,28,58", "zoom": -1}, "zoom"),
+        ({"bbox": "20,55,28,58", "zoom": "near"}, "zoom"),
+        ({"bbox": "20,55,28,58", "zoom": 5, "country": "XX"}, "country"),
+    ],
+)
+def test_bad_map_parameters_answer_400_with_a_problem(client: TestClient, params: dict, field: str) -> None:
+    response = client.get("/api/v1/spaces.geojson", params=params)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert field in json.dumps(problem), problem
+
+
+def test_levels_and_snapping() -> None:
+    box = parse_bbox("20.5,55.5,28.5,58.2")
+    level = choose_level(box, 8)
+    snapped = snap(box, level)
+    assert level <= 10
+    assert snapped.west <= 20.5 and snapped.east >= 28.5 and snapped.south <= 55.5 and snapped.north >= 58.2
+
+
+def test_map_page_works_without_javascript(client: TestClient, session: Session) -> None:
+    make_space(session, "CoLabora Lielvārde", "Lielvārde", latitude=56.72066, longitude=24.80743)
+    page = client.get("/map", params={"near": "Lielvarde", "radius_km": 30})
+    assert page.status_code == 200
+    assert 'id="map"' in page.text and " hidden" in page.text  # the map waits for JavaScript
+    assert "CoLabora Lielvārde" in page.text and "Less than 1 km away" in page.text
+    assert 'data-origin="56.72066,24.80743"' in page.text
+    assert 'src="/static/js/map.js"' in page.text
+    fragment = client.get("/map", params={"bbox": "20,55,28,58"}, headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and "CoLabora Lielvārde" in fragment.text
