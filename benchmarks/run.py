@@ -1,18 +1,24 @@
-"""Throughput and latency of the directory's main pages, against a bare Litestar page, in one run.
+"""Throughput and latency of the directory's pages and map, against bare Litestar endpoints, in one run.
 
-    python benchmarks/run.py              # 5 s per endpoint
+    python benchmarks/run.py              # both parts, 5 s per endpoint (about 3 minutes)
+    python benchmarks/run.py --pages      # only the pages part (about 1 minute)
+    python benchmarks/run.py --map        # only the map part (100,000 synthetic spaces)
     python benchmarks/run.py --quick      # 2 s per endpoint
     python benchmarks/run.py --duration 10 --tool python
 
-What it does, start to finish (about 1 minute with the defaults):
+What it does, start to finish:
 1. seeds a temporary SQLite database with the real seed data (``coworking seed``);
-2. starts the site (``coworking serve``, uvicorn, one worker) and the baseline
-   (``benchmarks/bare_app.py``, uvicorn, one worker), both on 127.0.0.1 only;
-3. warms up, then loads each endpoint for a bounded time with wrk (installed with apt-get if missing
-   and running as root) or, failing that, a bounded asyncio load generator (keep-alive HTTP/1.1);
-4. prints a table (requests/s, p50/p95/p99 latency, requests/s relative to the bare page) and writes
-   the same to benchmarks/results/latest.json;
-5. stops both servers, whatever happened.
+2. map part: copies it to a second temporary database and adds 100,000 synthetic spaces
+   (``seed/generate_spaces.py --force``);
+3. starts the site on each database (``coworking serve``, uvicorn, one worker) and the baseline
+   (``benchmarks/bare_app.py``, uvicorn, one worker), all on 127.0.0.1 only;
+4. warms up, then loads each endpoint for a bounded time with wrk (installed with apt-get if missing
+   and running as root) or, failing that, a bounded asyncio load generator (keep-alive HTTP/1.1).
+   The map's GeoJSON is loaded with a wrk Lua ``request()`` hook that pans the box by up to ±10 %
+   per request, at 20 connections and again at 1 (per-request latency without queueing);
+5. prints the tables (requests/s, p50/p95/p99 latency, requests/s relative to the bare endpoint,
+   response sizes and GeoJSON feature counts) and writes them to benchmarks/results/latest.json;
+6. stops every server, whatever happened.
 
 Only loopback traffic; every loop is bounded in time and in requests.
 """
@@ -24,15 +30,18 @@ import asyncio
 import json
 import os
 import platform
+import random
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +61,23 @@ ENDPOINTS = [
     ("/api/v1/spaces?q=cesis", "app", "/api/v1/spaces?q=cesis"),
 ]
 
+# The map part: (label, path, bbox west,south,east,north or None, zoom). The GeoJSON endpoints pan.
+MAP_BASELINE = ("bare JSON (baseline)", "/json")
+GEOJSON_PATH = "/api/v1/spaces.geojson"
+GEOJSON_VIEWS = [
+    ("GeoJSON z4 Europe", (-25.0, 34.0, 45.0, 72.0), 4),
+    ("GeoJSON z8 Latvia", (20.5, 55.5, 28.5, 58.2), 8),
+    ("GeoJSON z12 Cēsis", (25.1, 57.25, 25.45, 57.37), 12),
+]
+NEAR_ENDPOINTS = [
+    ("/api/v1/spaces?near=Lielvārde", "/api/v1/spaces?near=Lielv%C4%81rde&radius_km=30"),
+    ("/spaces?near=Cesis (HTML)", "/spaces?near=Cesis&radius_km=30"),
+]
+PAN = 0.10  # each GeoJSON request moves the box by up to ±10 % of its width and height
+GEOJSON_TARGET_P95_MS = 30.0
+GEOJSON_MAX_BYTES = 60 * 1024
+SYNTHETIC_SPACES = 100_000
+
 # wrk's done() hook: one JSON line with the exact percentiles (wrk's --latency only prints 50/75/90/99).
 WRK_LUA = r"""
 done = function(summary, latency, requests)
@@ -65,6 +91,36 @@ done = function(summary, latency, requests)
     e.connect, e.read, e.write, e.status, e.timeout))
 end
 """
+
+
+# A request() hook for the GeoJSON endpoints: every request asks for the box panned by up to ±PAN,
+# so the load is not one URL (and one cached answer). Seeded per thread: the same run, the same boxes.
+WRK_PAN_LUA = r"""
+local path, west, south, east, north, zoom, pan = "%(path)s", %(west)r, %(south)r, %(east)r, %(north)r, %(zoom)d, %(pan)r
+local width, height = east - west, north - south
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("thread_number", threads)
+end
+init = function(args)
+  math.randomseed(1000 + (thread_number or 0))
+end
+request = function()
+  local dx = (math.random() * 2 - 1) * pan * width
+  local dy = (math.random() * 2 - 1) * pan * height
+  return wrk.format(nil, string.format("%%s?bbox=%%.5f,%%.5f,%%.5f,%%.5f&zoom=%%d",
+    path, west + dx, south + dy, east + dx, north + dy, zoom))
+end
+"""
+
+
+def panned_path(bbox: tuple[float, float, float, float], zoom: int, rng: random.Random | None) -> str:
+    """The GeoJSON path for ``bbox`` (panned at random by up to ±PAN when ``rng`` is given)."""
+    west, south, east, north = bbox
+    dx = (rng.random() * 2 - 1) * PAN * (east - west) if rng else 0.0
+    dy = (rng.random() * 2 - 1) * PAN * (north - south) if rng else 0.0
+    return f"{GEOJSON_PATH}?bbox={west + dx:.5f},{south + dy:.5f},{east + dx:.5f},{north + dy:.5f}&zoom={zoom}"
 
 
 @dataclass
@@ -82,6 +138,7 @@ class Result:
     bytes_per_response: float
     errors: dict[str, int] = field(default_factory=dict)
     ratio_to_bare: float | None = None
+    connections: int | None = None
 
     @property
     def error_count(self) -> int:
@@ -278,25 +335,30 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, int, bool]:
     return status, len(head) + size, keep_alive
 
 
-async def _python_load(url: str, seconds: float, connections: int, max_requests: int) -> dict:
+async def _python_load(
+    url: str, seconds: float, connections: int, max_requests: int, paths: list[str] | None = None
+) -> dict:
     """``connections`` keep-alive connections, each sending one GET after another until the deadline.
 
     A bare asyncio HTTP/1.1 client (no httpx): httpx itself tops out at a few hundred requests/s here,
-    which would make the bare page look no faster than the site.
+    which would make the bare page look no faster than the site. With ``paths``, the requests go to
+    those paths in turn (the map's panned boxes) instead of ``url``'s.
     """
     parts = urlsplit(url)
     host, port = parts.hostname or HOST, parts.port or 80
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    request = (
+    targets = paths or [(parts.path or "/") + (f"?{parts.query}" if parts.query else "")]
+    requests = [
         f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: coworking-bench\r\nAccept: */*\r\n\r\n".encode()
-    )
+        for target in targets
+    ]
+    sent = 0
     latencies: list[float] = []
     errors = {"status": 0, "transport": 0}
     received = 0
     deadline = time.perf_counter() + seconds
 
     async def worker() -> None:
-        nonlocal received
+        nonlocal received, sent
         writer = None
         try:
             while time.perf_counter() < deadline and len(latencies) < max_requests:
@@ -304,7 +366,8 @@ async def _python_load(url: str, seconds: float, connections: int, max_requests:
                     if writer is None:
                         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 10)
                     started = time.perf_counter()
-                    writer.write(request)
+                    writer.write(requests[sent % len(requests)])
+                    sent += 1
                     status, size, keep_alive = await asyncio.wait_for(_read_response(reader), 10)
                 except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
                     errors["transport"] += 1
@@ -330,13 +393,20 @@ async def _python_load(url: str, seconds: float, connections: int, max_requests:
     return {"latencies": latencies, "elapsed": elapsed, "bytes": received, "errors": errors}
 
 
-def run_python(label: str, url: str, seconds: float, connections: int, max_requests: int = 1_000_000) -> Result:
+def run_python(
+    label: str,
+    url: str,
+    seconds: float,
+    connections: int,
+    max_requests: int = 1_000_000,
+    paths: list[str] | None = None,
+) -> Result:
     try:
         import uvloop  # installed with uvicorn[standard]; makes the client cheaper, so the server is what is measured
 
-        data = uvloop.run(_python_load(url, seconds, connections, max_requests))
+        data = uvloop.run(_python_load(url, seconds, connections, max_requests, paths))
     except ImportError:
-        data = asyncio.run(_python_load(url, seconds, connections, max_requests))
+        data = asyncio.run(_python_load(url, seconds, connections, max_requests, paths))
     latencies = sorted(data["latencies"])
     count, elapsed = len(latencies), data["elapsed"]
     return Result(
@@ -359,6 +429,22 @@ def run_python(label: str, url: str, seconds: float, connections: int, max_reque
 # Report
 
 
+def render_table(header: tuple[str, ...], rows: list[tuple], left: frozenset[int] = frozenset({0})) -> str:
+    """A Markdown table, numbers right-aligned."""
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+
+    def fmt(row: tuple) -> str:
+        cells = [
+            str(c).ljust(w) if i in left else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        return "| " + " | ".join(cells) + " |"
+
+    divider = (
+        "|" + "|".join(("-" * (w + 1) + ":") if i not in left else ("-" * (w + 2)) for i, w in enumerate(widths)) + "|"
+    )
+    return "\n".join([fmt(header), divider, *(fmt(row) for row in rows)])
+
+
 def table(results: list[Result]) -> str:
     header = ("endpoint", "req/s", "p50 ms", "p95 ms", "p99 ms", "vs bare", "KB/resp", "errors")
     rows = [
@@ -374,17 +460,127 @@ def table(results: list[Result]) -> str:
         )
         for r in results
     ]
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    left = {0}
+    return render_table(header, rows)
 
-    def fmt(row: tuple) -> str:
-        cells = [str(c).ljust(w) if i in left else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
-        return "| " + " | ".join(cells) + " |"
 
-    divider = (
-        "|" + "|".join(("-" * (w + 1) + ":") if i not in left else ("-" * (w + 2)) for i, w in enumerate(widths)) + "|"
+@dataclass
+class Probe:
+    """What one endpoint answers, measured with single requests before the load (sizes are bodies, uncompressed)."""
+
+    endpoint: str
+    status: int
+    first_ms: float  # the first request: for the map's whole-Europe and region zooms, the grid is built here
+    body_bytes: int  # the unpanned request
+    max_body_bytes: int  # the largest of the unpanned and PROBE_PANS panned requests
+    features: str  # GeoJSON features (min–max over the panned requests) or the search's total
+    spaces_in_view: int | None = None  # GeoJSON "total": spaces inside the (snapped) box, unpanned
+
+
+PROBE_PANS = 20
+
+
+def _get(url: str) -> tuple[int, bytes, float]:
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=30.0) as response:  # noqa: S310 - loopback only
+            body = response.read()
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        body, status = exc.read(), exc.code
+    return status, body, (time.perf_counter() - started) * 1000
+
+
+def probe_geojson(base_url: str, label: str, bbox: tuple[float, float, float, float], zoom: int) -> Probe:
+    status, body, first_ms = _get(base_url + panned_path(bbox, zoom, None))
+    if status != 200:
+        raise RuntimeError(f"{label}: HTTP {status}: {body[:300]!r}")
+    data = json.loads(body)
+    sizes, counts = [len(body)], [len(data["features"])]
+    rng = random.Random(7)
+    for _ in range(PROBE_PANS):
+        _, panned, _ = _get(base_url + panned_path(bbox, zoom, rng))
+        sizes.append(len(panned))
+        counts.append(len(json.loads(panned)["features"]))
+    return Probe(
+        endpoint=label,
+        status=status,
+        first_ms=round(first_ms, 1),
+        body_bytes=len(body),
+        max_body_bytes=max(sizes),
+        features=f"{min(counts)}–{max(counts)}" if min(counts) != max(counts) else str(counts[0]),
+        spaces_in_view=data.get("total"),
     )
-    return "\n".join([fmt(header), divider, *(fmt(row) for row in rows)])
+
+
+def probe_page(base_url: str, label: str, path: str) -> Probe:
+    status, body, first_ms = _get(base_url + path)
+    if status != 200:
+        raise RuntimeError(f"{label}: HTTP {status}: {body[:300]!r}")
+    found = "-"
+    if path.startswith("/api/"):
+        found = str(json.loads(body).get("total", "-"))
+    return Probe(label, status, round(first_ms, 1), len(body), len(body), found)
+
+
+def map_table(results: list[Result], probes: dict[str, Probe]) -> str:
+    header = (
+        "endpoint",
+        "conns",
+        "req/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "vs bare JSON",
+        "KB/resp",
+        "features",
+        f"p95 < {GEOJSON_TARGET_P95_MS:.0f} ms",
+    )
+    rows = []
+    for r in results:
+        probe = probes.get(r.endpoint)
+        target = "-"
+        if r.endpoint.startswith("GeoJSON"):
+            target = "yes" if r.p95_ms < GEOJSON_TARGET_P95_MS else "NO"
+        rows.append(
+            (
+                r.endpoint,
+                str(r.connections),
+                f"{r.rps:,.0f}",
+                f"{r.p50_ms:.1f}",
+                f"{r.p95_ms:.1f}",
+                f"{r.p99_ms:.1f}",
+                f"{r.ratio_to_bare:.2f}×" if r.ratio_to_bare is not None else "-",
+                f"{r.bytes_per_response / 1024:.1f}",
+                probe.features if probe else "-",
+                target,
+            )
+        )
+    return render_table(header, rows)
+
+
+def probe_table(probes: list[Probe]) -> str:
+    header = (
+        "endpoint",
+        "first request ms",
+        "body KB",
+        "max body KB",
+        f"< {GEOJSON_MAX_BYTES // 1024} KB",
+        "features / found",
+        "spaces in view",
+    )
+    rows = [
+        (
+            p.endpoint,
+            f"{p.first_ms:.1f}",
+            f"{p.body_bytes / 1024:.1f}",
+            f"{p.max_body_bytes / 1024:.1f}",
+            ("yes" if p.max_body_bytes < GEOJSON_MAX_BYTES else "NO") if p.endpoint.startswith("GeoJSON") else "-",
+            p.features,
+            f"{p.spaces_in_view:,}" if p.spaces_in_view is not None else "-",
+        )
+        for p in probes
+    ]
+    return render_table(header, rows)
 
 
 def git_commit() -> str | None:
@@ -408,6 +604,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up load per endpoint (default 1)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--connections", type=int, default=20, help="concurrent connections (default 20)")
+    parser.add_argument("--pages", action="store_true", help="run the pages part (default: both parts)")
+    parser.add_argument("--map", action="store_true", help="run the map part (default: both parts)")
+    parser.add_argument(
+        "--count",
+        type=int,
+        default=SYNTHETIC_SPACES,
+        help=f"synthetic spaces for the map part (default {SYNTHETIC_SPACES:,})",
+    )
+    parser.add_argument(
+        "--analyze",
+        action="store_true",
+        help="run SQLite's ANALYZE on the map database before serving it (to measure what the planner's "
+        "statistics change; the site does not do this itself)",
+    )
     parser.add_argument(
         "--tool",
         choices=("auto", "wrk", "python"),
@@ -425,8 +635,163 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--warmup must be in [0, 30] seconds")
     if not 1 <= args.connections <= 1000 or not 1 <= args.threads <= 64:
         parser.error("--connections must be in [1, 1000] and --threads in [1, 64]")
+    if not 0 <= args.count <= 1_000_000:
+        parser.error("--count must be in [0, 1000000]")
     args.threads = min(args.threads, args.connections)
+    if not args.pages and not args.map:
+        args.pages = args.map = True
     return args
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database (WAL included), with SQLite's backup API."""
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
+def generate_spaces(database: Path, count: int) -> dict:
+    """Add ``count`` synthetic spaces with seed/generate_spaces.py (--force: the copy holds the real seed)."""
+    command = [
+        sys.executable,
+        str(ROOT / "seed" / "generate_spaces.py"),
+        "--database-url",
+        f"sqlite:///{database}",
+        "--count",
+        str(count),
+        "--force",
+    ]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"generate_spaces.py failed (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return {"count": count, "wall_seconds": round(seconds, 1), "output": done.stdout.strip()}
+
+
+def app_env(base: dict[str, str], database: Path, var_dir: Path) -> dict[str, str]:
+    env = dict(base)
+    env.update(
+        COWORKING_DATABASE_URL=f"sqlite:///{database}",
+        COWORKING_VAR_DIR=str(var_dir),
+        COWORKING_SECRET_KEY="benchmark-only-not-a-secret",
+        COWORKING_TILE_URL="http://127.0.0.1:9/tiles/{z}/{x}/{y}.png",
+        COWORKING_DEBUG="0",
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("COWORKING_REDIS_URL", None)
+    return env
+
+
+class Runner:
+    """Warm-up, then measured load, on one URL (or a panned GeoJSON view), with wrk or the Python generator."""
+
+    def __init__(self, args: argparse.Namespace, wrk: str | None, tmpdir: Path, servers: dict[str, Server]) -> None:
+        self.args, self.wrk, self.tmpdir, self.servers = args, wrk, tmpdir, servers
+        self.plain_lua = tmpdir / "percentiles.lua"
+        self.plain_lua.write_text(WRK_LUA)
+        self._scripts = 0
+
+    def _pan_lua(self, bbox: tuple[float, float, float, float], zoom: int) -> Path:
+        self._scripts += 1
+        west, south, east, north = bbox
+        script = self.tmpdir / f"pan-{self._scripts}.lua"
+        script.write_text(
+            WRK_PAN_LUA
+            % {
+                "path": GEOJSON_PATH,
+                "west": west,
+                "south": south,
+                "east": east,
+                "north": north,
+                "zoom": zoom,
+                "pan": PAN,
+            }
+            + WRK_LUA
+        )
+        return script
+
+    def measure(
+        self,
+        label: str,
+        which: str,
+        path: str,
+        connections: int,
+        threads: int,
+        view: tuple[tuple[float, float, float, float], int] | None = None,
+    ) -> Result:
+        url = self.servers[which].base_url + path
+        print(f"  {label:<30} c{connections:<3} ", end="", flush=True)
+        if self.wrk:
+            lua = self._pan_lua(*view) if view else self.plain_lua
+            if self.args.warmup:
+                run_wrk(self.wrk, lua, url, self.args.warmup, threads, connections)
+            result = wrk_result(label, url, run_wrk(self.wrk, lua, url, self.args.duration, threads, connections))
+        else:
+            paths = None
+            if view:
+                rng = random.Random(1000)
+                paths = [panned_path(view[0], view[1], rng) for _ in range(1000)]
+            if self.args.warmup:
+                run_python(label, url, self.args.warmup, connections, paths=paths)
+            result = run_python(label, url, self.args.duration, connections, paths=paths)
+        result.connections = connections
+        for server in self.servers.values():
+            if server.process is not None and server.process.poll() is not None:
+                raise RuntimeError(f"{server.name} server died during the run; log:\n{server.log_tail()}")
+        print(
+            f"{result.rps:>9,.0f} req/s  p50 {result.p50_ms:.1f} ms  p95 {result.p95_ms:.1f} ms"
+            + (f"  ERRORS {result.errors}" if result.errors else "")
+        )
+        return result
+
+
+def run_pages(runner: Runner) -> list[Result]:
+    args = runner.args
+    return [runner.measure(label, which, path, args.connections, args.threads) for label, which, path in ENDPOINTS]
+
+
+def run_map(runner: Runner) -> tuple[list[Result], list[Probe]]:
+    """Probe the map endpoints (sizes, feature counts, first request), then load them at N and at 1 connection."""
+    args, base = runner.args, runner.servers["map"].base_url
+    # The first request of a process pays for imports and caches: not what "first request" should show.
+    _get(base + panned_path((25.2, 57.3, 25.3, 57.35), 14, None))
+    probes = [probe_geojson(base, label, bbox, zoom) for label, bbox, zoom in GEOJSON_VIEWS]
+    probes += [probe_page(base, label, path) for label, path in NEAR_ENDPOINTS]
+    print(probe_table(probes) + "\n")
+
+    results = [runner.measure(MAP_BASELINE[0], "bare", MAP_BASELINE[1], args.connections, args.threads)]
+    for label, bbox, zoom in GEOJSON_VIEWS:
+        results.append(runner.measure(label, "map", GEOJSON_PATH, args.connections, args.threads, (bbox, zoom)))
+    for label, path in NEAR_ENDPOINTS:
+        results.append(runner.measure(label, "map", path, args.connections, args.threads))
+    # One connection: the time one request takes, without the queue of the other 19.
+    results.append(runner.measure(MAP_BASELINE[0], "bare", MAP_BASELINE[1], 1, 1))
+    for label, bbox, zoom in GEOJSON_VIEWS:
+        results.append(runner.measure(label, "map", GEOJSON_PATH, 1, 1, (bbox, zoom)))
+    for result in results:
+        baseline = next(r for r in results if r.endpoint == MAP_BASELINE[0] and r.connections == result.connections)
+        result.ratio_to_bare = round(result.rps / baseline.rps, 4) if baseline.rps else None
+    return results, probes
+
+
+def target_summary(results: list[Result], probes: list[Probe]) -> list[str]:
+    lines = []
+    sizes = {p.endpoint: p for p in probes}
+    for label, _, zoom in GEOJSON_VIEWS:
+        parts = []
+        for r in results:
+            if r.endpoint == label:
+                verdict = "met" if r.p95_ms < GEOJSON_TARGET_P95_MS else "MISSED"
+                parts.append(
+                    f"{verdict} at {r.connections} connection{'s' if r.connections != 1 else ''} (p95 {r.p95_ms:.1f} ms)"
+                )
+        probe = sizes.get(label)
+        size = ""
+        if probe:
+            ok = "under" if probe.max_body_bytes < GEOJSON_MAX_BYTES else "OVER"
+            size = f"; largest answer {probe.max_body_bytes / 1024:.1f} KB, {ok} {GEOJSON_MAX_BYTES // 1024} KB"
+        lines.append(f"  {label} (zoom {zoom}): p95 < {GEOJSON_TARGET_P95_MS:.0f} ms " + ", ".join(parts) + size)
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -441,19 +806,16 @@ def main(argv: list[str] | None = None) -> int:
             print("--tool wrk: wrk is not available.", file=sys.stderr)
             return 2
     tool = "wrk" if wrk else "python (asyncio, HTTP/1.1 keep-alive)"
+    run_started = time.perf_counter()
+    load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
 
+    pages: list[Result] = []
+    map_results: list[Result] = []
+    probes: list[Probe] = []
+    generated: dict | None = None
     with tempfile.TemporaryDirectory(prefix="coworking-bench-") as tmp:
         tmpdir = Path(tmp)
-        env = dict(os.environ)
-        env.update(
-            COWORKING_DATABASE_URL=f"sqlite:///{tmpdir / 'bench.db'}",
-            COWORKING_VAR_DIR=str(tmpdir / "var"),
-            COWORKING_SECRET_KEY="benchmark-only-not-a-secret",
-            COWORKING_TILE_URL="http://127.0.0.1:9/tiles/{z}/{x}/{y}.png",
-            COWORKING_DEBUG="0",
-            PYTHONUNBUFFERED="1",
-        )
-        env.pop("COWORKING_REDIS_URL", None)
+        env = app_env(dict(os.environ), tmpdir / "bench.db", tmpdir / "var")
 
         print(f"Seeding a temporary SQLite database in {tmpdir} ...")
         seeded = subprocess.run(
@@ -464,17 +826,27 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("  " + seeded.stdout.strip())
 
-        app_port, bare_port = free_port(), free_port()
-        while bare_port == app_port:
-            bare_port = free_port()
+        map_env = None
+        if args.map:
+            map_db = tmpdir / "map.db"
+            copy_sqlite(tmpdir / "bench.db", map_db)
+            print(f"Adding {args.count:,} synthetic spaces to a copy (seed/generate_spaces.py) ...")
+            generated = generate_spaces(map_db, args.count)
+            print(f"  {generated['output']} ({generated['wall_seconds']:.1f} s with start-up)")
+            if args.analyze:
+                with closing(sqlite3.connect(map_db)) as connection:
+                    connection.execute("ANALYZE")
+                    connection.commit()
+                print("  ANALYZE run on the map database (--analyze).")
+            map_env = app_env(dict(os.environ), map_db, tmpdir / "var-map")
+
+        ports: list[int] = []
+        while len(ports) < 3:
+            port = free_port()
+            if port not in ports:
+                ports.append(port)
+        serve = ["serve", "--host", HOST, "--workers", "1", "--port"]
         servers = {
-            "app": Server(
-                "app",
-                coworking_command() + ["serve", "--host", HOST, "--port", str(app_port), "--workers", "1"],
-                app_port,
-                env,
-                tmpdir,
-            ),
             "bare": Server(
                 "bare",
                 [
@@ -487,63 +859,67 @@ def main(argv: list[str] | None = None) -> int:
                     "--host",
                     HOST,
                     "--port",
-                    str(bare_port),
+                    str(ports[0]),
                     "--workers",
                     "1",
                 ],
-                bare_port,
+                ports[0],
                 env,
                 tmpdir,
             ),
         }
-        lua = tmpdir / "percentiles.lua"
-        lua.write_text(WRK_LUA)
-        results: list[Result] = []
+        if args.pages:
+            servers["app"] = Server("app", coworking_command() + serve + [str(ports[1])], ports[1], env, tmpdir)
+        if map_env is not None:
+            servers["map"] = Server("map", coworking_command() + serve + [str(ports[2])], ports[2], map_env, tmpdir)
         try:
             for server in servers.values():
                 server.start()
             servers["bare"].wait_ready("/")
-            servers["app"].wait_ready("/spaces/skola6")
-            print(f"Servers up: app {servers['app'].base_url}, bare {servers['bare'].base_url}.")
+            for name in ("app", "map"):
+                if name in servers:
+                    servers[name].wait_ready("/spaces/skola6")
+            print("Servers up: " + ", ".join(f"{s.name} {s.base_url}" for s in servers.values()) + ".")
             print(
                 f"Load: {tool}, {args.connections} connections"
                 + (f", {args.threads} threads" if wrk else "")
                 + f", {args.duration:g} s per endpoint after {args.warmup:g} s of warm-up.\n"
             )
-
-            for label, which, path in ENDPOINTS:
-                url = servers[which].base_url + path
-                print(f"  {label:<26} ", end="", flush=True)
-                if wrk:
-                    if args.warmup:
-                        run_wrk(wrk, lua, url, args.warmup, args.threads, args.connections)
-                    result = wrk_result(
-                        label, url, run_wrk(wrk, lua, url, args.duration, args.threads, args.connections)
-                    )
-                else:
-                    if args.warmup:
-                        run_python(label, url, args.warmup, args.connections)
-                    result = run_python(label, url, args.duration, args.connections)
-                for server in servers.values():
-                    if server.process is not None and server.process.poll() is not None:
-                        raise RuntimeError(f"{server.name} server died during the run; log:\n{server.log_tail()}")
-                print(
-                    f"{result.rps:>9,.0f} req/s  p50 {result.p50_ms:.1f} ms"
-                    + (f"  ERRORS {result.errors}" if result.errors else "")
-                )
-                results.append(result)
+            runner = Runner(args, wrk, tmpdir, servers)
+            if args.pages:
+                print("Pages (real seed data):")
+                pages = run_pages(runner)
+                print()
+            if args.map:
+                print(f"Map and distance search ({args.count:,} synthetic spaces + the real seed):")
+                map_results, probes = run_map(runner)
         finally:
             for server in servers.values():
                 server.stop()
 
-    bare = results[0].rps if results else 0.0
-    for result in results:
-        result.ratio_to_bare = round(result.rps / bare, 4) if bare else None
-
-    print()
-    print(table(results))
-    if any(r.error_count for r in results):
+    if pages:
+        bare = pages[0].rps
+        for result in pages:
+            result.ratio_to_bare = round(result.rps / bare, 4) if bare else None
+        print()
+        print(table(pages))
+    if map_results:
+        print()
+        print(probe_table(probes))
+        print()
+        print(map_table(map_results, {p.endpoint: p for p in probes}))
+        print()
+        print("GeoJSON targets (p95 < 30 ms, answer < 60 KB):")
+        print("\n".join(target_summary(map_results, probes)))
+        if any(r.connections != 1 for r in map_results):
+            print(
+                f"  (At {args.connections} connections one worker queues the requests: p95 there is mostly waiting;"
+                " the 1-connection line is the time one request takes.)"
+            )
+    if any(r.error_count for r in pages + map_results):
         print("\nSome requests failed (non-2xx/3xx or socket errors): see 'errors' in the JSON.")
+    total_s = time.perf_counter() - run_started
+    print(f"\nWhole run: {total_s:.0f} s.")
 
     report = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -556,9 +932,23 @@ def main(argv: list[str] | None = None) -> int:
         "server": "uvicorn, 1 worker, 127.0.0.1",
         "database": "SQLite (temporary, real seed data)",
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "load_average_before": load_before,
+        "run_seconds": round(total_s, 1),
         "baseline": ENDPOINTS[0][0],
-        "results": [asdict(r) for r in results],
+        "results": [asdict(r) for r in pages],
     }
+    if args.map:
+        report["map"] = {
+            "database": "SQLite (temporary): the real seed plus synthetic spaces from seed/generate_spaces.py",
+            "generator": generated,
+            "analyze": args.analyze,
+            "baseline": MAP_BASELINE[0],
+            "pan": PAN,
+            "target_p95_ms": GEOJSON_TARGET_P95_MS,
+            "max_geojson_bytes": GEOJSON_MAX_BYTES,
+            "probes": [asdict(p) for p in probes],
+            "results": [asdict(r) for r in map_results],
+        }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(f"\nWritten to {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")

@@ -22,7 +22,7 @@ from coworking.errors import handle_exception
 from coworking.geo.controllers import PlacePages, PlacesApi
 from coworking.geo.geocoders import build_geocoder
 from coworking.map.controllers import MapApi, MapPage
-from coworking.map.services import GridCache
+from coworking.map.services import grid_cache
 from coworking.security import security_headers
 from coworking.settings import Settings
 from coworking.site import SiteApi, SitePages
@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             {
                 "settings": settings,
                 "geocoder": build_geocoder(settings.geocoder, engine, settings.geocoder_user_agent),
-                "map_grids": GridCache(),
+                "map_grids": grid_cache(),
             }
         ),
         debug=settings.debug,

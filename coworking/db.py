@@ -58,8 +58,11 @@ def make_engine(url: str, **kwargs) -> Engine:  # noqa: ANN003
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
-    """Autogenerate skips SQLite's R*Tree (a virtual table and its shadow tables): migrations own it."""
-    return not (type_ == "table" and name.startswith("spaces_rtree"))
+    """Autogenerate skips the spatial index (SQLite's R*Tree tables, PostgreSQL's GiST expression
+    index): the models cannot describe them, migration 0002 owns them."""
+    if type_ == "table" and name.startswith("spaces_rtree"):
+        return False
+    return not (type_ == "index" and name == "ix_spaces_location")
 
 
 def alembic_config(url: str) -> Config:

@@ -22,6 +22,7 @@ from babel.support import NullTranslations, Translations
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"en": "English", "lv": "Latviešu"}
+FORMAT_LOCALES = {"en": "en_GB"}
 
 
 @cache
@@ -70,7 +71,8 @@ class Translator:
     def __init__(self, locale: str) -> None:
         self.locale = locale
         self._translations = translations_for(locale)
-        self._babel_locale = Locale.parse(locale)
+        # Dates and numbers as Europeans write them: British English, not the US default of "en".
+        self._babel_locale = Locale.parse(FORMAT_LOCALES.get(locale, locale))
 
     def gettext(self, message: str, **variables: object) -> str:
         text = self._translations.gettext(message)

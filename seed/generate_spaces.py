@@ -26,9 +26,9 @@ import random
 import sys
 import time
 from dataclasses import dataclass
-from types import SimpleNamespace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 from sqlalchemy import delete, func, insert, select
 

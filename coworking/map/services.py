@@ -9,14 +9,12 @@ a short while: a pan or zoom then costs a few hundred dictionary look-ups, not a
 from __future__ import annotations
 
 import math
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from coworking.cache import TimedCache
 from coworking.geo.distance import BoundingBox
 from coworking.models import Space
 from coworking.spaces.schemas import InvalidQuery, SpaceQuery
@@ -125,32 +123,9 @@ def _bin(rows, level: int) -> Grid:  # noqa: ANN001 - rows of (slug, name, latit
     return grid
 
 
-class GridCache:
-    """Whole-directory grids per (filters, level), kept for CACHE_SECONDS (per worker process)."""
-
-    def __init__(self) -> None:
-        self._entries: OrderedDict[tuple, tuple[float, Grid]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple, build) -> Grid:  # noqa: ANN001
-        now = time.monotonic()
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry and now - entry[0] < CACHE_SECONDS:
-                self._entries.move_to_end(key)
-                return entry[1]
-        grid = build()
-        with self._lock:
-            self._entries[key] = (now, grid)
-            self._entries.move_to_end(key)
-            while len(self._entries) > CACHE_ENTRIES:
-                self._entries.popitem(last=False)
-        return grid
-
-    def clear(self) -> None:
-        """Forget every grid: called when spaces change in this process."""
-        with self._lock:
-            self._entries.clear()
+def grid_cache() -> TimedCache[Grid]:
+    """Whole-directory grids per (filters, level), kept for CACHE_SECONDS in each worker process."""
+    return TimedCache(seconds=CACHE_SECONDS, max_entries=CACHE_ENTRIES)
 
 
 _LOCATED = (
@@ -168,7 +143,7 @@ def _grid_for(
     box: BoundingBox,
     level: int,
     now: datetime,
-    cache: GridCache,
+    cache: TimedCache[Grid],
 ) -> Grid:
     dialect = session.get_bind().dialect.name
     located = filtered_spaces(query, now, dialect).where(Space.latitude.is_not(None), Space.longitude.is_not(None))
@@ -183,7 +158,7 @@ def _round(value: float) -> float:
     return round(value, 5)
 
 
-def map_features(session: Session, query: SpaceQuery, zoom: int, now: datetime, cache: GridCache) -> dict[str, object]:
+def map_features(session: Session, query: SpaceQuery, zoom: int, now: datetime, cache: TimedCache[Grid]) -> dict[str, object]:
     """A GeoJSON FeatureCollection of clusters and single spaces in ``query.bbox`` at ``zoom``."""
     if query.bbox is None:
         raise InvalidQuery({"bbox": N_("The map area must be four numbers: west, south, east, north.")})

@@ -70,7 +70,7 @@
       if (p.cluster) {
         var size = p.count < 10 ? 34 : p.count < 100 ? 40 : p.count < 1000 ? 46 : 54;
         var icon = L.divIcon({ className: "cluster", html: "<span>" + p.count + "</span>", iconSize: [size, size] });
-        var cluster = L.marker(latlng, { icon: icon, title: p.count + " " + labels.labelCluster, keyboard: true });
+        var cluster = L.marker(latlng, { icon: icon, title: labels.labelCluster.replace("%(count)s", p.count), keyboard: true });
         cluster.on("click", function () {
           var b = p.bounds;
           if (b[0] === b[2] && b[1] === b[3]) map.setView(latlng, Math.min(map.getZoom() + 3, 18));
@@ -86,6 +86,23 @@
     });
   }
 
+  // A filtered map opened without a view of its own shows all it found: fit the first answer.
+  var filtered = ["q", "country", "amenity", "upcoming"].some(function (key) { return filterParams().has(key); });
+  var fitToResults = !labels.center && !labels.origin && filtered;
+
+  function fitOnce(collection) {
+    if (!fitToResults || !collection.features.length) return;
+    fitToResults = false;
+    var bounds = L.latLngBounds([]);
+    collection.features.forEach(function (feature) {
+      var b = feature.properties.bounds;
+      var c = feature.geometry.coordinates;
+      bounds.extend([c[1], c[0]]);
+      if (b) { bounds.extend([b[1], b[0]]); bounds.extend([b[3], b[2]]); }
+    });
+    map.fitBounds(bounds, { padding: [30, 30], maxZoom: 12 });
+  }
+
   var pending = null;
   function refresh() {
     var params = filterParams();
@@ -95,7 +112,7 @@
     pending = new AbortController();
     fetch("/api/v1/spaces.geojson?" + params.toString(), { signal: pending.signal, headers: { Accept: "application/geo+json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (collection) { if (collection) draw(collection); })
+      .then(function (collection) { if (collection) { draw(collection); fitOnce(collection); } })
       .catch(function () { /* a newer view replaced this request */ });
 
     // The list follows the view: spaces in the box, with the same filters.

@@ -1,0 +1,43 @@
+"""A small in-process cache whose entries expire: for answers that cost a scan and change rarely.
+
+Each worker process keeps its own; an entry is at most ``seconds`` old, and ``clear()`` drops all of
+them at once when this process changes the data. A shared cache (Redis) is the path for many workers.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+
+class TimedCache(Generic[V]):
+    def __init__(self, seconds: float, max_entries: int) -> None:
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, tuple[float, V]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], V]) -> V:
+        """The cached value for ``key``, built (outside the lock) when missing or expired."""
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and now - entry[0] < self.seconds:
+                self._entries.move_to_end(key)
+                return entry[1]
+        value = build()
+        with self._lock:
+            self._entries[key] = (now, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
