@@ -735,6 +735,8 @@ class Runner:
                 run_python(label, url, self.args.warmup, connections, paths=paths)
             result = run_python(label, url, self.args.duration, connections, paths=paths)
         result.connections = connections
+        if result.requests == 0:
+            print(f"no request completed; {which} server log:\n{self.servers[which].log_tail(15)}")
         for server in self.servers.values():
             if server.process is not None and server.process.poll() is not None:
                 raise RuntimeError(f"{server.name} server died during the run; log:\n{server.log_tail()}")
@@ -896,6 +898,12 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             for server in servers.values():
                 server.stop()
+            # The servers' logs outlive the temporary folder: the first place to look when a line is odd.
+            logs = RESULTS / "logs"
+            logs.mkdir(parents=True, exist_ok=True)
+            for server in servers.values():
+                if server.log_path.exists():
+                    shutil.copyfile(server.log_path, logs / server.log_path.name)
 
     if pages:
         bare = pages[0].rps

@@ -158,7 +158,9 @@ def _round(value: float) -> float:
     return round(value, 5)
 
 
-def map_features(session: Session, query: SpaceQuery, zoom: int, now: datetime, cache: TimedCache[Grid]) -> dict[str, object]:
+def map_features(
+    session: Session, query: SpaceQuery, zoom: int, now: datetime, cache: TimedCache[Grid]
+) -> dict[str, object]:
     """A GeoJSON FeatureCollection of clusters and single spaces in ``query.bbox`` at ``zoom``."""
     if query.bbox is None:
         raise InvalidQuery({"bbox": N_("The map area must be four numbers: west, south, east, north.")})
