@@ -130,3 +130,23 @@ def test_seeded_activities_are_stored(session: Session) -> None:
     seed(session)
     expected = sum(len([a for a in row["activities"].split(";") if a.strip()]) for row in _rows("spaces.csv"))
     assert session.scalar(select(func.count()).select_from(Activity)) == expected
+
+
+def test_a_space_without_coordinates_is_placed_at_its_town_when_the_gazetteer_knows_it(
+    session: Session, tmp_path: Path
+) -> None:
+    shutil.copy(SEED_DIR / "networks.csv", tmp_path / "networks.csv")
+    base = _rows("spaces.csv")[0]
+    rows = [
+        {**base, "name": "Hub in Sigulda", "town": "Sigulda", "country_code": "LV", "lat": "", "lon": ""},
+        {**base, "name": "Hub in Nowhere", "town": "Siguldaxx", "country_code": "LV", "lat": "", "lon": ""},
+    ]
+    with (tmp_path / "spaces.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(base))
+        writer.writeheader()
+        writer.writerows(rows)
+    seed(session, tmp_path)
+    sigulda = session.scalar(select(Space).where(Space.town == "Sigulda"))
+    assert (round(sigulda.latitude, 2), round(sigulda.longitude, 2), sigulda.location_precision) == (57.15, 24.86, "town")
+    nowhere = session.scalar(select(Space).where(Space.town == "Siguldaxx"))
+    assert nowhere.latitude is None and nowhere.location_precision is None

@@ -53,14 +53,20 @@ class UpcomingActivity:
     space_town: str
 
 
+def occurrence_end(activity: Activity, when: datetime | None) -> datetime | None:
+    """When the occurrence starting at ``when`` ends (each occurrence lasts as long as the first)."""
+    if when is None or activity.ends_at is None or activity.starts_at is None:
+        return None
+    return when + (activity.ends_at - activity.starts_at)
+
+
 def to_upcoming(activity: Activity, when: datetime) -> UpcomingActivity:
-    ends_at = when + (activity.ends_at - activity.starts_at) if activity.ends_at and activity.starts_at else None
     return UpcomingActivity(
         title=activity.title,
         kind=activity.kind,
         description=activity.description,
         starts_at=when,
-        ends_at=ends_at,
+        ends_at=occurrence_end(activity, when),
         weekly=activity.recurrence == "weekly",
         language=activity.language,
         space_slug=activity.space.slug,

@@ -198,6 +198,15 @@ class GazetteerGeocoder(Geocoder):
         raise NotImplementedError("The gazetteer geocoder does not reverse-geocode.")
 
 
+def locate_town(geocoder: GazetteerGeocoder, town: str, country_code: str) -> tuple[float, float] | None:
+    """A space's town-level coordinates: only a place of exactly that name in that country will do.
+
+    Used when a space without coordinates is imported (and, later, saved).
+    """
+    location = geocoder.geocode(f"{town}, {country_code}", exact=True)
+    return (location.latitude, location.longitude) if location is not None else None
+
+
 def _prefix(name: str):  # noqa: ANN202
     # A range, not LIKE: both SQLite and PostgreSQL answer it from the primary-key index.
     return (PlaceName.folded_name >= name) & (PlaceName.folded_name < name + "\x7f")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coworking.geo.gazetteer import add_seed_place
-from coworking.geo.geocoders import GazetteerGeocoder
+from coworking.geo.geocoders import GazetteerGeocoder, locate_town
 from coworking.models import Activity, Amenity, CommunityBuilder, Network, Space
 from coworking.settings import PROJECT_ROOT
 from coworking.spaces.services import unique_space_slug
@@ -96,12 +96,6 @@ def load_networks(session: Session, path: Path, report: SeedReport) -> None:
         )
         existing.add(name)
         report.networks_added += 1
-
-
-def locate_town(geocoder: GazetteerGeocoder, town: str, country_code: str) -> tuple[float, float] | None:
-    """The town's coordinates if the gazetteer knows a place of exactly that name in that country."""
-    location = geocoder.geocode(f"{town}, {country_code}", exact=True)
-    return (location.latitude, location.longitude) if location is not None else None
 
 
 def load_spaces(session: Session, path: Path, report: SeedReport) -> None:

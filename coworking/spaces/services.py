@@ -11,7 +11,7 @@ from geopy.location import Location
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
-from coworking.activities.services import is_upcoming_clause, next_occurrence
+from coworking.activities.services import is_upcoming_clause, next_occurrence, occurrence_end
 from coworking.geo.distance import (
     BoundingBox,
     box_around,
@@ -263,13 +263,12 @@ def to_card(space: Space, upcoming_activities: int, distance_km: float | None = 
 
 
 def _activity_out(activity: Activity, when: datetime | None) -> ActivityOut:
-    ends = when + (activity.ends_at - activity.starts_at) if when and activity.ends_at and activity.starts_at else None
     return ActivityOut(
         title=activity.title,
         kind=activity.kind,
         description=activity.description,
         next_starts_at=when,
-        next_ends_at=ends,
+        next_ends_at=occurrence_end(activity, when),
         weekly=activity.recurrence == "weekly",
         language=activity.language,
     )
