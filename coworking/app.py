@@ -17,6 +17,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from coworking.cache import TimedCache
 from coworking.db import make_engine
 from coworking.errors import handle_exception
 from coworking.geo.controllers import PlacePages, PlacesApi
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "settings": settings,
                 "geocoder": build_geocoder(settings.geocoder, engine, settings.geocoder_user_agent),
                 "map_grids": grid_cache(),
+                "country_choices": TimedCache(seconds=30, max_entries=1),
             }
         ),
         debug=settings.debug,

@@ -83,7 +83,8 @@ def search_page_context(request: Request, db_session: Session) -> tuple[dict[str
         "sorts": SORTS,
         "radius_choices": RADIUS_CHOICES,
         "corridor_choices": CORRIDOR_CHOICES,
-        "countries": directory_stats(db_session).countries,
+        # The form's country list counts every space: a scan worth doing once in a while, not per search.
+        "countries": request.app.state.country_choices.get("countries", lambda: directory_stats(db_session).countries),
     }
     return context, 400 if errors else 200
 
