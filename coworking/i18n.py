@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytz
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -93,12 +93,6 @@ class Translator:
 
     def datetime(self, value: datetime, format: str = "medium", tzinfo: str = "UTC") -> str:  # noqa: A002
         return format_datetime(value, format=format, tzinfo=tzinfo, locale=self._babel_locale)
-
-    def time(self, value: datetime, tzinfo: str = "UTC") -> str:
-        return format_time(value, format="short", tzinfo=tzinfo, locale=self._babel_locale)
-
-    def number(self, value: float) -> str:
-        return format_decimal(value, locale=self._babel_locale)
 
     def km(self, value: float) -> str:
         """A distance as people say it: one decimal below 10 km ("3,5" in Latvian), whole km above."""

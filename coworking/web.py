@@ -87,8 +87,6 @@ def install_template_globals(environment: Any, settings: Any) -> None:  # noqa: 
         "language_name",
         "date",
         "datetime",
-        "time",
-        "number",
         "km",
     ):
         environment.filters[name] = _formatter(name)
