@@ -195,3 +195,28 @@ def test_networks_and_about_pages(client: TestClient, session: Session) -> None:
     about = client.get("/about").text
     assert "GeoNames" in about and "CC BY 4.0" in about
     assert "5 are not yet on the map" in about
+
+
+def test_unexpected_errors_get_a_friendly_page_and_a_problem_body(settings, engine) -> None:  # noqa: ANN001
+    from litestar import get
+
+    from coworking.app import create_app
+
+    @get("/boom", sync_to_thread=False)
+    def boom() -> str:
+        raise RuntimeError("database on fire")
+
+    @get("/api/v1/boom", sync_to_thread=False)
+    def api_boom() -> str:
+        raise RuntimeError("database on fire")
+
+    app = create_app(settings)
+    app.register(boom)
+    app.register(api_boom)
+    with TestClient(app) as test_client:
+        page = test_client.get("/boom")
+        assert page.status_code == 500 and "Something went wrong on our side" in page.text
+        assert "database on fire" not in page.text and "Traceback" not in page.text
+        api = test_client.get("/api/v1/boom")
+        assert api.status_code == 500 and api.headers["content-type"].startswith("application/problem+json")
+        assert "database on fire" not in api.text
