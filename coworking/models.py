@@ -191,7 +191,11 @@ class PlaceName(Base):
     """One folded spelling of a place (native, English, alternate): the autocomplete's index."""
 
     __tablename__ = "place_names"
-    folded_name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # Byte order on PostgreSQL too, whatever the database's collation: prefix ranges
+    # (name >= 'liel' AND name < 'liel\x7f') must mean "starts with" and use the index.
+    folded_name: Mapped[str] = mapped_column(
+        String(200).with_variant(String(200, collation="C"), "postgresql"), primary_key=True
+    )
     place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="CASCADE"), primary_key=True, index=True)
     # Ranks matches without a join: the place's population, weighted up for the place's own name.
     weight: Mapped[int] = mapped_column(BigInteger, default=0)

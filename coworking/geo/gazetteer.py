@@ -115,6 +115,9 @@ def load_gazetteer(connection: Connection) -> int:
     connection.execute(delete(Place).where(Place.source == "geonames"))
     _bulk_insert(connection, "places", PLACE_COLUMNS, places)
     _bulk_insert(connection, "place_names", NAME_COLUMNS, names)
+    # Fresh statistics, or the planner guesses: without them PostgreSQL scanned every place per lookup.
+    connection.exec_driver_sql("ANALYZE places")
+    connection.exec_driver_sql("ANALYZE place_names")
     return len(places)
 
 

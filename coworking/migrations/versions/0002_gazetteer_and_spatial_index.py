@@ -56,7 +56,11 @@ def upgrade() -> None:
     )
     op.create_table(
         "place_names",
-        sa.Column("folded_name", sa.String(length=200), nullable=False),
+        sa.Column(
+            "folded_name",
+            sa.String(length=200).with_variant(sa.String(length=200, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("place_id", sa.Integer(), nullable=False),
         sa.Column("weight", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(["place_id"], ["places.id"], ondelete="CASCADE"),
