@@ -69,7 +69,11 @@ class Space(Timestamped, Base):
     __tablename__ = "spaces"
     __table_args__ = (
         UniqueConstraint("country_code", "name", "town", name="uq_spaces_country_name_town"),
-        Index("ix_spaces_status_country", "status", "country_code"),
+        # Not on status: nearly every space is published, and such an index lured SQLite's planner
+        # away from the spatial index (a scan of every space for a map view).
+        Index("ix_spaces_country", "country_code"),
+        # The default order of the list: page 1 of 100,000 spaces without sorting them all.
+        Index("ix_spaces_name", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

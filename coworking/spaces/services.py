@@ -18,6 +18,7 @@ from coworking.geo.distance import (
     box_around_route,
     distance_km,
     route_position,
+    sphere_km,
 )
 from coworking.models import Activity, Space, space_amenities, space_community_builders
 from coworking.spaces.schemas import (
@@ -151,6 +152,9 @@ def _search_by_distance(
     measured: dict[int, tuple[float, float]] = {}  # id → (distance shown, position in the order)
     for space_id, latitude, longitude in rows:
         if origin.end is None:
+            # The sphere rules out the far corners of the box cheaply; the ellipsoid decides.
+            if sphere_km(start, (latitude, longitude)) > origin.km * 1.01:
+                continue
             km = distance_km(start, (latitude, longitude))
             if km <= origin.km:
                 measured[space_id] = (km, km)

@@ -127,7 +127,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("slug"),
     )
     with op.batch_alter_table("spaces", schema=None) as batch_op:
-        batch_op.create_index("ix_spaces_status_country", ["status", "country_code"], unique=False)
+        batch_op.create_index("ix_spaces_country", ["country_code"], unique=False)
+        batch_op.create_index("ix_spaces_name", ["name", "id"], unique=False)
 
     op.create_table(
         "activities",
@@ -217,7 +218,8 @@ def downgrade() -> None:
 
     op.drop_table("activities")
     with op.batch_alter_table("spaces", schema=None) as batch_op:
-        batch_op.drop_index("ix_spaces_status_country")
+        batch_op.drop_index("ix_spaces_name")
+        batch_op.drop_index("ix_spaces_country")
 
     op.drop_table("spaces")
     op.drop_table("networks")
