@@ -8,7 +8,7 @@ from datetime import datetime
 
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select, text
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from coworking.activities.services import is_upcoming_clause, next_occurrence, occurrence_end
@@ -199,7 +199,10 @@ def within_box(dialect: str, box: BoundingBox) -> ColumnElement[bool]:
         candidates = text(
             "SELECT id FROM spaces_rtree WHERE max_lat >= :south AND min_lat <= :north "
             "AND max_lon >= :west AND min_lon <= :east"
-        ).bindparams(south=box.south, north=box.north, west=box.west, east=box.east)
+        ).bindparams(
+            # Unique names: one statement may hold two boxes (the map's view and a search radius).
+            *(bindparam(name, value, unique=True) for name, value in vars(box).items())
+        )
         return and_(Space.id.in_(candidates), exact)
     indexed = func.point(Space.longitude, Space.latitude).op("<@")(
         func.box(func.point(box.west, box.south), func.point(box.east, box.north))
