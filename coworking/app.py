@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from advanced_alchemy.extensions.litestar import (
     SQLAlchemyPlugin,
     SQLAlchemySyncConfig,
     SyncSessionConfig,
 )
+from advanced_alchemy.extensions.litestar.plugins.init.config.sync import autocommit_handler_maker
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
@@ -16,6 +19,7 @@ from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import Message, Scope
 
 from coworking.cache import TimedCache
 from coworking.db import make_engine
@@ -32,6 +36,22 @@ from coworking.spaces.controllers import SpacePages
 from coworking.web import install_template_globals
 
 
+def commit_or_roll_back() -> Callable[[Message, Scope], Awaitable[None]]:
+    """Advanced Alchemy's hook (commit after 2xx and 3xx, so POST → 303 commits; roll back otherwise),
+    run on the event loop.
+
+    Litestar runs a synchronous hook in the thread pool the handlers use. Under ~20 concurrent requests
+    every thread then waited for a pooled connection while every connection belonged to a finished
+    response waiting for a thread to close it: the worker deadlocked (found by the benchmarks).
+    """
+    handler = autocommit_handler_maker(commit_on_redirect=True)
+
+    async def before_send(message: Message, scope: Scope) -> None:
+        handler(message, scope)
+
+    return before_send
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     engine = make_engine(settings.database_url, pool_pre_ping=True)
@@ -39,8 +59,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine_instance=engine,
         session_config=SyncSessionConfig(expire_on_commit=False),
         session_dependency_key="db_session",
-        # Commit after 2xx and 3xx (POST → 303 redirect) responses, roll back otherwise.
-        before_send_handler="autocommit_include_redirects",
+        before_send_handler=commit_or_roll_back(),
         create_all=False,
     )
     templates = TemplateConfig(

@@ -21,22 +21,33 @@ class TimedCache(Generic[V]):
         self.max_entries = max_entries
         self._entries: OrderedDict[Hashable, tuple[float, V]] = OrderedDict()
         self._lock = threading.Lock()
+        # One build at a time: twenty requests arriving together build a grid once, not twenty times.
+        self._building = threading.Lock()
 
-    def get(self, key: Hashable, build: Callable[[], V]) -> V:
-        """The cached value for ``key``, built (outside the lock) when missing or expired."""
-        now = time.monotonic()
+    def _fresh(self, key: Hashable) -> tuple[bool, V | None]:
         with self._lock:
             entry = self._entries.get(key)
-            if entry is not None and now - entry[0] < self.seconds:
+            if entry is not None and time.monotonic() - entry[0] < self.seconds:
                 self._entries.move_to_end(key)
-                return entry[1]
-        value = build()
-        with self._lock:
-            self._entries[key] = (now, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        return value
+                return True, entry[1]
+        return False, None
+
+    def get(self, key: Hashable, build: Callable[[], V]) -> V:
+        """The cached value for ``key``, built when missing or expired."""
+        found, value = self._fresh(key)
+        if found:
+            return value  # type: ignore[return-value]
+        with self._building:
+            found, value = self._fresh(key)  # another thread may have built it meanwhile
+            if found:
+                return value  # type: ignore[return-value]
+            built = build()
+            with self._lock:
+                self._entries[key] = (time.monotonic(), built)
+                self._entries.move_to_end(key)
+                while len(self._entries) > self.max_entries:
+                    self._entries.popitem(last=False)
+            return built
 
     def clear(self) -> None:
         with self._lock:

@@ -129,3 +129,11 @@ def test_map_page_works_without_javascript(client: TestClient, session: Session)
     assert 'src="/static/js/map.js"' in page.text
     fragment = client.get("/map", params={"bbox": "20,55,28,58"}, headers={"HX-Request": "true"})
     assert "<html" not in fragment.text and "CoLabora Lielvārde" in fragment.text
+
+
+def test_panning_and_moving_keep_the_counts_right(client: TestClient, session: Session) -> None:
+    """The cached whole-directory grid must not remember the first request's box."""
+    seed(session)
+    for bbox in ["20.5,55.5,28.5,58.2", "5.5,47.0,15.5,55.0", "19.5,55.5,27.5,58.2", "-10.7,51.3,-5.9,55.5"]:
+        collection = client.get("/api/v1/spaces.geojson", params={"bbox": bbox, "zoom": 7}).json()
+        assert collection["total"] == _count_in(session, collection["bbox"]) > 0, bbox

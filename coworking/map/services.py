@@ -9,9 +9,10 @@ a short while: a pan or zoom then costs a few hundred dictionary look-ups, not a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from coworking.cache import TimedCache
@@ -145,13 +146,21 @@ def _grid_for(
     now: datetime,
     cache: TimedCache[Grid],
 ) -> Grid:
-    dialect = session.get_bind().dialect.name
-    located = filtered_spaces(query, now, dialect).where(Space.latitude.is_not(None), Space.longitude.is_not(None))
+    """The grid holding every cell of ``box``: the whole directory's (cached), or the box's own."""
+    # The requested box is not a filter here: the cached grid covers the whole directory, and the
+    # uncached one covers ``box``, the request's box widened to whole cells.
+    filters = replace(query, bbox=None)
+
+    def located(*conditions: ColumnElement[bool]) -> Grid:
+        statement = filtered_spaces(filters, now, session.get_bind().dialect.name).where(
+            Space.latitude.is_not(None), Space.longitude.is_not(None), *conditions
+        )
+        return _bin(session.execute(statement.with_only_columns(*_LOCATED)), level)
+
     if level > MAX_CACHED_LEVEL:
-        rows = session.execute(located.where(within_box(dialect, box)).with_only_columns(*_LOCATED))
-        return _bin(rows, level)
-    key = (query.q, query.countries, query.amenities, query.upcoming, level)
-    return cache.get(key, lambda: _bin(session.execute(located.with_only_columns(*_LOCATED)), level))
+        return located(within_box(session.get_bind().dialect.name, box))
+    key = (filters.q, filters.countries, filters.amenities, filters.upcoming, level)
+    return cache.get(key, located)
 
 
 def _round(value: float) -> float:
