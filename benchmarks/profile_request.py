@@ -3,11 +3,13 @@
     pip install pyinstrument
     python benchmarks/profile_request.py "/spaces?q=cesis"                  # 50 requests, text report
     python benchmarks/profile_request.py "/api/v1/spaces?q=cesis" -n 200 --html
+    python benchmarks/profile_request.py "/api/v1/spaces.geojson?bbox=25.1,57.25,25.45,57.37&zoom=12" --synthetic 100000
 
 Seeds a temporary SQLite database (as run.py does), builds the app with ``create_app()``, sends
 a few warm-up requests, then profiles N requests straight through the ASGI interface. Sync
 handlers (``sync_to_thread=True``) are run on the calling thread here so the profiler sees them;
-the thread hop itself is therefore not in the profile. Reports go to benchmarks/results/.
+the thread hop itself is therefore not in the profile. With ``--synthetic N`` the database also gets
+N synthetic spaces (seed/generate_spaces.py), as in run.py's map part. Reports go to benchmarks/results/.
 """
 
 from __future__ import annotations
@@ -70,6 +72,9 @@ def main() -> int:
     parser.add_argument("path", help='e.g. "/spaces?q=cesis"')
     parser.add_argument("-n", type=int, default=50, help="requests to profile (default 50)")
     parser.add_argument("--html", action="store_true", help="also write an HTML report")
+    parser.add_argument(
+        "--synthetic", type=int, default=0, metavar="N", help="add N synthetic spaces (as run.py's map part does)"
+    )
     args = parser.parse_args()
     n = max(1, min(args.n, 10_000))
 
@@ -89,6 +94,23 @@ def main() -> int:
             capture_output=True,
             timeout=300,
         )
+        if args.synthetic:
+            print(f"Adding {args.synthetic:,} synthetic spaces ...")
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(ROOT / "seed" / "generate_spaces.py"),
+                    "--database-url",
+                    os.environ["COWORKING_DATABASE_URL"],
+                    "--count",
+                    str(args.synthetic),
+                    "--force",
+                ],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
 
         import litestar.concurrency
 

@@ -73,6 +73,8 @@ NEAR_ENDPOINTS = [
     ("/api/v1/spaces?near=Lielvārde", "/api/v1/spaces?near=Lielv%C4%81rde&radius_km=30"),
     ("/spaces?near=Cesis (HTML)", "/spaces?near=Cesis&radius_km=30"),
 ]
+# What SQLAlchemy logs when a request waited 30 s for a database connection (see README: the stall).
+POOL_TIMEOUT = "QueuePool limit of size"
 PAN = 0.10  # each GeoJSON request moves the box by up to ±10 % of its width and height
 GEOJSON_TARGET_P95_MS = 30.0
 GEOJSON_MAX_BYTES = 60 * 1024
@@ -139,6 +141,7 @@ class Result:
     errors: dict[str, int] = field(default_factory=dict)
     ratio_to_bare: float | None = None
     connections: int | None = None
+    stalled_first_try: dict | None = None  # the first try, when the server stalled and the line was measured again
 
     @property
     def error_count(self) -> int:
@@ -224,6 +227,13 @@ class Server:
                 return
             except subprocess.TimeoutExpired:
                 continue
+
+    def log_count(self, text: str) -> int:
+        """How many times ``text`` occurs in this server's log so far."""
+        try:
+            return self.log_path.read_text(errors="replace").count(text)
+        except OSError:
+            return 0
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -479,10 +489,10 @@ class Probe:
 PROBE_PANS = 20
 
 
-def _get(url: str) -> tuple[int, bytes, float]:
+def _get(url: str, timeout: float = 70.0) -> tuple[int, bytes, float]:
     started = time.perf_counter()
     try:
-        with urllib.request.urlopen(url, timeout=30.0) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback only
             body = response.read()
             status = response.status
     except urllib.error.HTTPError as exc:
@@ -530,17 +540,22 @@ def map_table(results: list[Result], probes: dict[str, Probe]) -> str:
         "p50 ms",
         "p95 ms",
         "p99 ms",
+        "conns÷req/s ms",
         "vs bare JSON",
         "KB/resp",
         "features",
         f"p95 < {GEOJSON_TARGET_P95_MS:.0f} ms",
+        "errors",
     )
     rows = []
     for r in results:
         probe = probes.get(r.endpoint)
         target = "-"
         if r.endpoint.startswith("GeoJSON"):
-            target = "yes" if r.p95_ms < GEOJSON_TARGET_P95_MS else "NO"
+            target = verdict(r, "yes", "NO")
+        errors = str(r.error_count)
+        if r.stalled_first_try:
+            errors += " (stalled on 1st try)"
         rows.append(
             (
                 r.endpoint,
@@ -549,10 +564,12 @@ def map_table(results: list[Result], probes: dict[str, Probe]) -> str:
                 f"{r.p50_ms:.1f}",
                 f"{r.p95_ms:.1f}",
                 f"{r.p99_ms:.1f}",
+                f"{(r.connections or 1) * 1000 / r.rps:.1f}" if r.rps else "-",
                 f"{r.ratio_to_bare:.2f}×" if r.ratio_to_bare is not None else "-",
                 f"{r.bytes_per_response / 1024:.1f}",
                 probe.features if probe else "-",
                 target,
+                errors,
             )
         )
     return render_table(header, rows)
@@ -710,6 +727,24 @@ class Runner:
         )
         return script
 
+    def drain(self, which: str, url: str) -> float:
+        """Wait until the requests a load generator left behind are answered; returns the seconds waited.
+
+        wrk stops with up to ``connections`` requests still queued in the server. Starting the next
+        load on top of them would measure both, and (see benchmarks/README.md) more than ~21 requests
+        in flight at once can stall the site for the database pool's 30 s timeout. One request sent
+        after them comes back when they are done.
+        """
+        started = time.perf_counter()
+        try:
+            _get(url)
+        except (OSError, urllib.error.URLError) as exc:
+            print(f"\n    ({which} server did not answer after the load: {exc!r})", end="")
+        waited = time.perf_counter() - started
+        if waited > 2.0:
+            print(f"\n    ({which} server needed {waited:.1f} s to answer after the load)", end="")
+        return waited
+
     def measure(
         self,
         label: str,
@@ -719,12 +754,46 @@ class Runner:
         threads: int,
         view: tuple[tuple[float, float, float, float], int] | None = None,
     ) -> Result:
-        url = self.servers[which].base_url + path
+        """Warm-up, measured load, drain; once more if the server stalled (the first try is kept in the JSON)."""
         print(f"  {label:<30} c{connections:<3} ", end="", flush=True)
+        result = self._measure_once(label, which, path, connections, threads, view)
+        if result.requests == 0 or result.errors.get("pool_timeouts_in_log"):
+            print(
+                f"STALLED ({result.requests} requests, {result.errors.get('pool_timeouts_in_log', 0)} database pool "
+                f"timeouts in the {which} server's log); once more:\n  {'':<30} c{connections:<3} ",
+                end="",
+                flush=True,
+            )
+            first = asdict(result)
+            result = self._measure_once(label, which, path, connections, threads, view)
+            result.stalled_first_try = first
+        for server in self.servers.values():
+            if server.process is not None and server.process.poll() is not None:
+                raise RuntimeError(f"{server.name} server died during the run; log:\n{server.log_tail()}")
+        print(
+            f"{result.rps:>9,.0f} req/s  p50 {result.p50_ms:.1f} ms  p95 {result.p95_ms:.1f} ms"
+            + (f"  ERRORS {result.errors}" if result.errors else "")
+        )
+        return result
+
+    def _measure_once(
+        self,
+        label: str,
+        which: str,
+        path: str,
+        connections: int,
+        threads: int,
+        view: tuple[tuple[float, float, float, float], int] | None,
+    ) -> Result:
+        server = self.servers[which]
+        url = server.base_url + path
+        drain_url = server.base_url + (panned_path(*view, None) if view else path)
+        timeouts_before = server.log_count(POOL_TIMEOUT)
         if self.wrk:
             lua = self._pan_lua(*view) if view else self.plain_lua
             if self.args.warmup:
                 run_wrk(self.wrk, lua, url, self.args.warmup, threads, connections)
+                self.drain(which, drain_url)
             result = wrk_result(label, url, run_wrk(self.wrk, lua, url, self.args.duration, threads, connections))
         else:
             paths = None
@@ -733,17 +802,13 @@ class Runner:
                 paths = [panned_path(view[0], view[1], rng) for _ in range(1000)]
             if self.args.warmup:
                 run_python(label, url, self.args.warmup, connections, paths=paths)
+                self.drain(which, drain_url)
             result = run_python(label, url, self.args.duration, connections, paths=paths)
+        self.drain(which, drain_url)
         result.connections = connections
-        if result.requests == 0:
-            print(f"no request completed; {which} server log:\n{self.servers[which].log_tail(15)}")
-        for server in self.servers.values():
-            if server.process is not None and server.process.poll() is not None:
-                raise RuntimeError(f"{server.name} server died during the run; log:\n{server.log_tail()}")
-        print(
-            f"{result.rps:>9,.0f} req/s  p50 {result.p50_ms:.1f} ms  p95 {result.p95_ms:.1f} ms"
-            + (f"  ERRORS {result.errors}" if result.errors else "")
-        )
+        timeouts = server.log_count(POOL_TIMEOUT) - timeouts_before
+        if timeouts:
+            result.errors["pool_timeouts_in_log"] = timeouts
         return result
 
 
@@ -776,6 +841,13 @@ def run_map(runner: Runner) -> tuple[list[Result], list[Probe]]:
     return results, probes
 
 
+def verdict(result: Result, yes: str, no: str) -> str:
+    """Whether a GeoJSON line meets the p95 target; a line with no completed request meets nothing."""
+    if not result.requests:
+        return "STALLED"
+    return yes if result.p95_ms < GEOJSON_TARGET_P95_MS else no
+
+
 def target_summary(results: list[Result], probes: list[Probe]) -> list[str]:
     lines = []
     sizes = {p.endpoint: p for p in probes}
@@ -783,10 +855,11 @@ def target_summary(results: list[Result], probes: list[Probe]) -> list[str]:
         parts = []
         for r in results:
             if r.endpoint == label:
-                verdict = "met" if r.p95_ms < GEOJSON_TARGET_P95_MS else "MISSED"
-                parts.append(
-                    f"{verdict} at {r.connections} connection{'s' if r.connections != 1 else ''} (p95 {r.p95_ms:.1f} ms)"
-                )
+                conns = f"{r.connections} connection{'s' if r.connections != 1 else ''}"
+                if not r.requests:
+                    parts.append(f"NOT MEASURED at {conns} (the server stalled: no request completed)")
+                else:
+                    parts.append(f"{verdict(r, 'met', 'MISSED')} at {conns} (p95 {r.p95_ms:.1f} ms)")
         probe = sizes.get(label)
         size = ""
         if probe:
@@ -926,6 +999,11 @@ def main(argv: list[str] | None = None) -> int:
             )
     if any(r.error_count for r in pages + map_results):
         print("\nSome requests failed (non-2xx/3xx or socket errors): see 'errors' in the JSON.")
+    if any(r.stalled_first_try or not r.requests for r in pages + map_results):
+        print(
+            "Some lines STALLED: the server answered nothing for ~30 s while requests waited for a database"
+            " connection (pool_timeouts_in_log); see benchmarks/README.md, 'The stall', and results/logs/."
+        )
     total_s = time.perf_counter() - run_started
     print(f"\nWhole run: {total_s:.0f} s.")
 
