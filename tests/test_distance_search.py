@@ -198,5 +198,7 @@ def test_spatial_index_follows_every_write(session: Session) -> None:
 def test_near_search_inside_a_map_view(client: TestClient, session: Session) -> None:
     _lielvarde_area(session)
     # The map's list: spaces near Lielvārde, but only those in the view around Rīga.
-    body = client.get("/api/v1/spaces", params={"near": "Lielvarde", "radius_km": 100, "bbox": "23.9,56.85,24.3,57.1"}).json()
+    body = client.get(
+        "/api/v1/spaces", params={"near": "Lielvarde", "radius_km": 100, "bbox": "23.9,56.85,24.3,57.1"}
+    ).json()
     assert [item["name"] for item in body["items"]] == ["In Riga"]

@@ -147,6 +147,10 @@ def test_a_space_without_coordinates_is_placed_at_its_town_when_the_gazetteer_kn
         writer.writerows(rows)
     seed(session, tmp_path)
     sigulda = session.scalar(select(Space).where(Space.town == "Sigulda"))
-    assert (round(sigulda.latitude, 2), round(sigulda.longitude, 2), sigulda.location_precision) == (57.15, 24.86, "town")
+    assert (round(sigulda.latitude, 2), round(sigulda.longitude, 2), sigulda.location_precision) == (
+        57.15,
+        24.86,
+        "town",
+    )
     nowhere = session.scalar(select(Space).where(Space.town == "Siguldaxx"))
     assert nowhere.latitude is None and nowhere.location_precision is None
