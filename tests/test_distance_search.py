@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from geopy.distance import geodesic
 from litestar.testing import TestClient
@@ -11,7 +9,6 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from coworking.geo.distance import box_around, parse_bbox, route_position
-from coworking.models import Space
 from tests.factories import make_space
 
 # One degree of a great circle on geopy's mean Earth radius (6371.009 km): 2πR/360.
@@ -168,17 +165,8 @@ def test_spatial_index_follows_every_write(session: Session) -> None:
         session.commit()
         assert indexed() == []
     else:
-        plan = (
-            session.execute(
-                text(
-                    "EXPLAIN SELECT id FROM spaces WHERE latitude IS NOT NULL AND longitude IS NOT NULL "
-                    "AND point(longitude, latitude) <@ box(point(20, 50), point(30, 60))"
-                )
-            )
-            .scalars()
-            .all()
-        )
         assert session.scalar(text("SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_spaces_location'")) == 1
+        # Few rows here, so the planner would rather scan: forbid that to see the index can serve the query.
         session.execute(text("SET enable_seqscan = off"))
         plan = (
             session.execute(
@@ -191,8 +179,6 @@ def test_spatial_index_follows_every_write(session: Session) -> None:
             .all()
         )
         assert any("ix_spaces_location" in line for line in plan), plan
-    assert isinstance(space, Space)
-    json.dumps({})
 
 
 def test_near_search_inside_a_map_view(client: TestClient, session: Session) -> None:
