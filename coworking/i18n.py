@@ -74,13 +74,18 @@ class Translator:
         # Dates and numbers as Europeans write them: British English, not the US default of "en".
         self._babel_locale = Locale.parse(FORMAT_LOCALES.get(locale, locale))
 
+    def translate(self, message: str, plural: str | None = None, count: int | None = None) -> str:
+        """The translation, placeholders still in it (templates fill them, escaping the values)."""
+        if plural is None:
+            return self._translations.gettext(message)
+        return self._translations.ngettext(message, plural, count)
+
     def gettext(self, message: str, **variables: object) -> str:
-        text = self._translations.gettext(message)
+        text = self.translate(message)
         return text % variables if variables else text
 
     def ngettext(self, singular: str, plural: str, count: int, **variables: object) -> str:
-        text = self._translations.ngettext(singular, plural, count)
-        return text % {"num": count, **variables}
+        return self.translate(singular, plural, count) % {"num": count, **variables}
 
     def country_name(self, code: str) -> str:
         return self._babel_locale.territories.get(code.upper(), code.upper())

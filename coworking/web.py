@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from jinja2 import pass_context
 from litestar import Request
 from litestar.response import Template
+from markupsafe import Markup
 
 from coworking.i18n import (
     LANGUAGE_COOKIE,
@@ -45,14 +46,20 @@ def _t(context: Any) -> Translator:  # noqa: ANN401 - a Jinja context
     return request_translator(context["request"])
 
 
-@pass_context
-def _gettext(context: Any, message: str, **variables: object) -> str:  # noqa: ANN401
-    return _t(context).gettext(message, **variables)
+def _fill(text: str, variables: dict[str, object]) -> Markup:
+    # As Jinja's i18n extension does: the (trusted) translation is markup, the values are escaped
+    # unless they already are markup (a macro's output), so nothing is escaped twice.
+    return Markup(text) % variables if variables else Markup(text)
 
 
 @pass_context
-def _ngettext(context: Any, singular: str, plural: str, count: int, **variables: object) -> str:  # noqa: ANN401
-    return _t(context).ngettext(singular, plural, count, **variables)
+def _gettext(context: Any, message: str, **variables: object) -> Markup:  # noqa: ANN401
+    return _fill(_t(context).translate(message), variables)
+
+
+@pass_context
+def _ngettext(context: Any, singular: str, plural: str, count: int, **variables: object) -> Markup:  # noqa: ANN401
+    return _fill(_t(context).translate(singular, plural, count), {"num": count, **variables})
 
 
 def _formatter(name: str):  # noqa: ANN202

@@ -8,7 +8,7 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from coworking.geo.distance import box_around, parse_bbox, route_position
+from coworking.geo.distance import box_around, box_around_route, intermediate_point, parse_bbox, route_position
 from tests.factories import make_space
 
 # One degree of a great circle on geopy's mean Earth radius (6371.009 km): 2πR/360.
@@ -188,3 +188,21 @@ def test_near_search_inside_a_map_view(client: TestClient, session: Session) -> 
         "/api/v1/spaces", params={"near": "Lielvarde", "radius_km": 100, "bbox": "23.9,56.85,24.3,57.1"}
     ).json()
     assert [item["name"] for item in body["items"]] == ["In Riga"]
+
+
+def test_a_long_route_box_holds_the_great_circles_bulge() -> None:
+    brest, kyiv = (48.39, -4.49), (50.45, 30.52)
+    box = box_around_route(brest, kyiv, 5)
+    for step in range(0, 101, 5):
+        point = intermediate_point(brest, kyiv, step / 100)
+        assert box.contains(*point), point
+        assert route_position(brest, kyiv, point).off_route_km == pytest.approx(0, abs=0.01)
+    # The middle of the route lies north of both ends: the ends' boxes alone would miss it.
+    assert intermediate_point(brest, kyiv, 0.5)[0] > 50.45 + 5 / 111
+
+
+def test_route_search_finds_a_space_on_the_bulge(client: TestClient, session: Session) -> None:
+    latitude, longitude = intermediate_point((48.39, -4.49), (50.45, 30.52), 0.55)
+    make_space(session, "On the way", "Somewhere", "DE", latitude=latitude, longitude=longitude)
+    body = client.get("/api/v1/spaces", params={"from": "48.39, -4.49", "to": "50.45, 30.52", "corridor_km": 5}).json()
+    assert [item["name"] for item in body["items"]] == ["On the way"]

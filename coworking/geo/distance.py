@@ -67,14 +67,38 @@ def box_around(latitude: float, longitude: float, km: float) -> BoundingBox:
     )
 
 
+def intermediate_point(start: tuple[float, float], end: tuple[float, float], fraction: float) -> tuple[float, float]:
+    """The point ``fraction`` of the way along the great circle from ``start`` to ``end``."""
+    angle = _angular(start, end)
+    if angle == 0:
+        return start
+    lat1, lon1, lat2, lon2 = map(math.radians, (*start, *end))
+    a = math.sin((1 - fraction) * angle) / math.sin(angle)
+    b = math.sin(fraction * angle) / math.sin(angle)
+    x = a * math.cos(lat1) * math.cos(lon1) + b * math.cos(lat2) * math.cos(lon2)
+    y = a * math.cos(lat1) * math.sin(lon1) + b * math.cos(lat2) * math.sin(lon2)
+    z = a * math.sin(lat1) + b * math.sin(lat2)
+    return math.degrees(math.atan2(z, math.hypot(x, y))), math.degrees(math.atan2(y, x))
+
+
+ROUTE_SAMPLE_KM = 25.0
+
+
 def box_around_route(start: tuple[float, float], end: tuple[float, float], km: float) -> BoundingBox:
-    """A box holding every point within ``km`` of the straight line from ``start`` to ``end``."""
-    first, second = box_around(*start, km), box_around(*end, km)
+    """A box holding every point within ``km`` of the great circle from ``start`` to ``end``.
+
+    A great circle bulges towards the pole between its ends, so the box is built from points sampled
+    along it (every ~25 km), each widened by ``km`` plus half the sampling step.
+    """
+    length = sphere_km(start, end)
+    steps = max(1, math.ceil(length / ROUTE_SAMPLE_KM))
+    margin = km + length / steps / 2
+    boxes = [box_around(*intermediate_point(start, end, step / steps), margin) for step in range(steps + 1)]
     return BoundingBox(
-        west=min(first.west, second.west),
-        south=min(first.south, second.south),
-        east=max(first.east, second.east),
-        north=max(first.north, second.north),
+        west=min(box.west for box in boxes),
+        south=min(box.south for box in boxes),
+        east=max(box.east for box in boxes),
+        north=max(box.north for box in boxes),
     )
 
 

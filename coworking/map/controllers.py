@@ -23,7 +23,7 @@ class MapPage(Controller):
     @get("/", name="map", sync_to_thread=True)
     def show(self, request: Request, db_session: DbSession) -> Template:
         """The map, with the same filters as /spaces; without JavaScript it is the list, with distances."""
-        context, status = search_page_context(request, db_session)
+        context, status = search_page_context(request, db_session, "/map")
         return page(
             request,
             "map/map.html",

@@ -49,8 +49,11 @@ RADIUS_CHOICES = (5, 10, 20, 30, 50, 100, 200)
 CORRIDOR_CHOICES = (2, 5, 10, 20, 50)
 
 
-def search_page_context(request: Request, db_session: Session) -> tuple[dict[str, Any], int]:
-    """Run the search the query string asks for; the context of /spaces and /map, and its status."""
+def search_page_context(request: Request, db_session: Session, action: str) -> tuple[dict[str, Any], int]:
+    """Run the search the query string asks for; the context of /spaces and /map, and its status.
+
+    ``action`` is the page's own path: its form, pagination and suggestions lead back to it.
+    """
     form = _form_values(request)
     results, query, errors, not_found = None, None, {}, None
     try:
@@ -75,6 +78,7 @@ def search_page_context(request: Request, db_session: Session) -> tuple[dict[str
     except InvalidQuery as exc:
         errors = exc.errors
     context = {
+        "action": action,
         "form": form,
         "query": query,
         "results": results,
@@ -95,7 +99,7 @@ class SpacePages(Controller):
 
     @get("/", name="spaces", sync_to_thread=True)
     def search(self, request: Request, db_session: DbSession) -> Template:
-        context, status = search_page_context(request, db_session)
+        context, status = search_page_context(request, db_session, "/spaces")
         return page(
             request,
             "spaces/list.html",

@@ -9,6 +9,7 @@ from datetime import datetime
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, select, text
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, selectinload
 
 from coworking.activities.services import is_upcoming_clause, next_occurrence, occurrence_end
@@ -135,57 +136,65 @@ def _page(
     )
 
 
+# Python twins of _ORDER for results already in memory (distance search sorts what it measured).
+_SORT_KEYS = {
+    "name": lambda row: (row.name, row.id),
+    "town": lambda row: (row.town, row.name, row.id),
+    "country": lambda row: (row.country_code, row.name, row.id),
+    "updated": lambda row: (-row.updated_at.timestamp(), row.id),
+}
+# The sphere and the ellipsoid differ by less than 0.5 %: only points in this band need the ellipsoid.
+_SPHERE_MARGIN = 0.006
+
+
 def _search_by_distance(
     session: Session, query: SpaceQuery, filtered: Select, origin: Origin, now: datetime
 ) -> SearchPage:
+    """Spaces within ``origin.km`` of a place (or of a route), measured in Python after the index
+    narrowed them to a box: the sphere orders them, geopy's geodesic decides the edge and the shown km."""
     start = (origin.start.latitude, origin.start.longitude)
-    if origin.end is None:
-        box = box_around(*start, origin.km)
-    else:
-        end = (origin.end.latitude, origin.end.longitude)
-        box = box_around_route(start, end, origin.km)
+    end = (origin.end.latitude, origin.end.longitude) if origin.end else None
+    box = box_around(*start, origin.km) if end is None else box_around_route(start, end, origin.km)
     rows = session.execute(
         filtered.where(within_box(session.get_bind().dialect.name, box)).with_only_columns(
-            Space.id, Space.latitude, Space.longitude
+            Space.id, Space.latitude, Space.longitude, Space.name, Space.town, Space.country_code, Space.updated_at
         )
     ).all()
-    measured: dict[int, tuple[float, float]] = {}  # id → (distance shown, position in the order)
-    for space_id, latitude, longitude in rows:
-        if origin.end is None:
-            # The sphere rules out the far corners of the box cheaply; the ellipsoid decides.
-            if sphere_km(start, (latitude, longitude)) > origin.km * 1.01:
+    found: list[tuple[tuple, Row]] = []  # (order along the search, row)
+    off_route: dict[int, float] = {}
+    for row in rows:
+        point = (row.latitude, row.longitude)
+        if end is None:
+            km = sphere_km(start, point)
+            if km > origin.km * (1 + _SPHERE_MARGIN):
                 continue
-            km = distance_km(start, (latitude, longitude))
-            if km <= origin.km:
-                measured[space_id] = (km, km)
+            if km > origin.km * (1 - _SPHERE_MARGIN) and distance_km(start, point) > origin.km:
+                continue
+            found.append(((km, row.id), row))
         else:
-            position = route_position(start, end, (latitude, longitude))
+            position = route_position(start, end, point)
             if position.off_route_km <= origin.km:
-                measured[space_id] = (position.off_route_km, position.along_km)
-    total = len(measured)
-    _check_page(query, total)
+                # Behind the start everything is at position 0: the nearer comes first.
+                found.append(((position.along_km, position.off_route_km, row.id), row))
+                off_route[row.id] = position.off_route_km
+    _check_page(query, len(found))
     if query.sort == "distance":
-        # Along a route, spaces behind its start share position 0: the nearer one comes first.
-        ordered = sorted(measured, key=lambda space_id: (measured[space_id][1], measured[space_id][0], space_id))
-        page_ids = ordered[(query.page - 1) * query.per_page : query.page * query.per_page]
-        by_id = {
-            space.id: space
-            for space in session.scalars(
-                select(Space).where(Space.id.in_(page_ids)).options(selectinload(Space.amenities))
-            )
-        }
-        spaces = [by_id[space_id] for space_id in page_ids]
+        found.sort(key=lambda pair: pair[0])
     else:
-        spaces = session.scalars(
-            select(Space)
-            .where(Space.id.in_(list(measured)))
-            .order_by(*_ORDER[query.sort])
-            .limit(query.per_page)
-            .offset((query.page - 1) * query.per_page)
-            .options(selectinload(Space.amenities))
-        ).all()
-    distances = {space_id: round(km, 1) for space_id, (km, _) in measured.items()}
-    return _page(session, query, spaces, total, now, distances, origin)
+        found.sort(key=lambda pair: _SORT_KEYS[query.sort](pair[1]))
+    page_rows = [row for _, row in found[(query.page - 1) * query.per_page : query.page * query.per_page]]
+    by_id = {
+        space.id: space
+        for space in session.scalars(
+            select(Space).where(Space.id.in_([row.id for row in page_rows])).options(selectinload(Space.amenities))
+        )
+    }
+    spaces = [by_id[row.id] for row in page_rows]
+    if end is None:
+        distances = {row.id: round(distance_km(start, (row.latitude, row.longitude)), 1) for row in page_rows}
+    else:
+        distances = {row.id: round(off_route[row.id], 1) for row in page_rows}
+    return _page(session, query, spaces, len(found), now, distances, origin)
 
 
 def within_box(dialect: str, box: BoundingBox) -> ColumnElement[bool]:

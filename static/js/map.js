@@ -104,7 +104,8 @@
   }
 
   var pending = null;
-  function refresh() {
+  // withList: false when htmx has just fetched the list itself (a filter changed in the form).
+  function refresh(withList) {
     var params = filterParams();
     params.set("bbox", bboxParam());
     params.set("zoom", map.getZoom());
@@ -118,7 +119,7 @@
     // The list follows the view: spaces in the box, with the same filters.
     var listParams = filterParams();
     listParams.set("bbox", bboxParam());
-    if (typeof htmx !== "undefined") {
+    if (withList !== false && typeof htmx !== "undefined") {
       htmx.ajax("GET", "/map?" + listParams.toString(), { target: "#results", swap: "outerHTML" });
     }
     // The URL keeps the view: a copied link opens this same map.
@@ -158,9 +159,12 @@
   // Filters changed through htmx: the markers follow the list.
   if (form) {
     form.addEventListener("htmx:configRequest", function (event) { event.detail.parameters.bbox = bboxParam(); });
-    form.addEventListener("htmx:afterRequest", refresh);
+    form.addEventListener("htmx:afterRequest", function (event) {
+      // Only the form's own search; place suggestions (htmx requests of its fields) bubble here too.
+      if (event.detail.elt === form) refresh(false);
+    });
   }
-  map.on("moveend", refresh);
+  map.on("moveend", function () { refresh(true); });
   addShowButtons();
-  refresh();
+  refresh(true);
 })();
