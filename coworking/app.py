@@ -15,6 +15,7 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -100,6 +101,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="1",
             path="/schema",
             description="Rural coworking spaces in Europe, their amenities, activities and networks.",
+            # The document itself (JSON, YAML): the HTML viewers Litestar offers load scripts from a
+            # CDN and run inline code, which this site's CSP refuses.
+            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
         ),
         exception_handlers={Exception: handle_exception},
         before_send=[security_headers(settings)],
@@ -108,7 +112,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "settings": settings,
                 "geocoder": build_geocoder(settings.geocoder, engine, settings.geocoder_user_agent),
                 "map_grids": grid_cache(),
-                "country_choices": TimedCache(seconds=30, max_entries=1),
+                # Counts over every space (home, search form, about): a scan worth doing every 30 s, not per request.
+                "directory_counts": TimedCache(seconds=30, max_entries=4),
             }
         ),
         debug=settings.debug,

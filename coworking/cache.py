@@ -1,7 +1,7 @@
 """A small in-process cache whose entries expire: for answers that cost a scan and change rarely.
 
-Each worker process keeps its own; an entry is at most ``seconds`` old, and ``clear()`` drops all of
-them at once when this process changes the data. A shared cache (Redis) is the path for many workers.
+Each worker process keeps its own; an entry is at most ``seconds`` old (``clear()`` drops them all:
+for writes, once the app has them). A shared cache (Redis) is the path for many workers.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ class TimedCache(Generic[V]):
         self.max_entries = max_entries
         self._entries: OrderedDict[Hashable, tuple[float, V]] = OrderedDict()
         self._lock = threading.Lock()
-        # One build at a time: twenty requests arriving together build a grid once, not twenty times.
-        self._building = threading.Lock()
+        # One build per key at a time: twenty requests arriving together build a grid once, and a slow
+        # build of one key does not hold up another.
+        self._building: dict[Hashable, threading.Lock] = {}
 
     def _fresh(self, key: Hashable) -> tuple[bool, V | None]:
         with self._lock:
@@ -37,7 +38,9 @@ class TimedCache(Generic[V]):
         found, value = self._fresh(key)
         if found:
             return value  # type: ignore[return-value]
-        with self._building:
+        with self._lock:
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
             found, value = self._fresh(key)  # another thread may have built it meanwhile
             if found:
                 return value  # type: ignore[return-value]
@@ -46,7 +49,8 @@ class TimedCache(Generic[V]):
                 self._entries[key] = (time.monotonic(), built)
                 self._entries.move_to_end(key)
                 while len(self._entries) > self.max_entries:
-                    self._entries.popitem(last=False)
+                    evicted, _ = self._entries.popitem(last=False)
+                    self._building.pop(evicted, None)
             return built
 
     def clear(self) -> None:

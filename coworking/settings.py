@@ -32,7 +32,6 @@ def _local_secret(var_dir: Path) -> str:
 class Settings:
     database_url: str
     secret_key: str
-    redis_url: str | None = None
     tile_url: str = DEFAULT_TILE_URL
     tile_attribution: str = DEFAULT_TILE_ATTRIBUTION
     # "gazetteer" (offline, default) or "nominatim" (street-level, needs the internet).
@@ -54,7 +53,6 @@ class Settings:
         return cls(
             database_url=database_url,
             secret_key=secret_key,
-            redis_url=env.get("COWORKING_REDIS_URL") or None,
             tile_url=env.get("COWORKING_TILE_URL", DEFAULT_TILE_URL),
             tile_attribution=env.get("COWORKING_TILE_ATTRIBUTION", DEFAULT_TILE_ATTRIBUTION),
             geocoder=env.get("COWORKING_GEOCODER", "gazetteer"),

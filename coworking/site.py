@@ -37,7 +37,7 @@ class SitePages(Controller):
             request,
             "home.html",
             {
-                "stats": directory_stats(db_session),
+                "stats": request.app.state.directory_counts.get("stats", lambda: directory_stats(db_session)),
                 "activities": upcoming_activities(db_session, utcnow(), limit=5),
                 "networks": list_networks(db_session),
             },
@@ -49,7 +49,11 @@ class SitePages(Controller):
 
     @get("/about", name="about", sync_to_thread=True)
     def about(self, request: Request, db_session: DbSession) -> Template:
-        return page(request, "about.html", {"gaps": data_gaps(db_session)})
+        return page(
+            request,
+            "about.html",
+            {"gaps": request.app.state.directory_counts.get("gaps", lambda: data_gaps(db_session))},
+        )
 
     @get("/language/{code:str}", name="language")
     async def language(self, request: Request, code: FromPath[str], next: FromQuery[str | None] = None) -> Redirect:  # noqa: A002

@@ -51,12 +51,6 @@ ACTIVITY_KINDS: tuple[Term, ...] = (
 )
 ACTIVITY_KIND_LABELS = {term.code: term.label for term in ACTIVITY_KINDS}
 
-SPACE_STATUSES: tuple[Term, ...] = (
-    Term("published", N_("Published")),
-    Term("draft", N_("Draft")),
-    Term("closed", N_("Closed")),
-)
-
 WEEKDAYS: tuple[Term, ...] = (
     Term("mon", N_("Monday")),
     Term("tue", N_("Tuesday")),

@@ -97,7 +97,6 @@ def install_template_globals(environment: Any, settings: Any) -> None:  # noqa: 
         "km",
     ):
         environment.filters[name] = _formatter(name)
-    environment.filters["query_string"] = query_string
 
 
 def page(

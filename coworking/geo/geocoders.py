@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import OrderedDict
 from collections.abc import Callable
 from functools import cache
-from threading import Lock
 
 from babel import Locale
 from geopy.exc import GeopyError
@@ -23,6 +21,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from coworking.cache import TimedCache
 from coworking.models import GeocodeCacheEntry, Place, PlaceName
 from coworking.text import fold
 
@@ -85,26 +84,12 @@ class GazetteerGeocoder(Geocoder):
     def __init__(self, engine: Engine, cache_size: int = 2048) -> None:
         super().__init__(user_agent="rural-coworking-directory")
         self.engine = engine
-        self._cache: OrderedDict[tuple, object] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = Lock()
+        # The gazetteer changes only when data is loaded (and seeding adds villages): answers are kept
+        # an hour, so a village added by a later import is found within the hour.
+        self._answers: TimedCache[object] = TimedCache(seconds=3600, max_entries=cache_size)
 
     def _memo(self, key: tuple, compute: Callable[[], object]) -> object:
-        # The gazetteer changes only when data is loaded: answers are kept in a small LRU.
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        value = compute()
-        with self._lock:
-            self._cache[key] = value
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return value
-
-    def clear_cache(self) -> None:
-        with self._lock:
-            self._cache.clear()
+        return self._answers.get(key, compute)
 
     def _places(self, condition, country: str | None, limit: int) -> list[Location]:  # noqa: ANN001
         ranked = (

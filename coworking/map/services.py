@@ -20,6 +20,7 @@ from coworking.geo.distance import BoundingBox
 from coworking.models import Space
 from coworking.spaces.schemas import InvalidQuery, SpaceQuery
 from coworking.spaces.services import filtered_spaces, within_box
+from coworking.text import fold
 from coworking.vocabulary import N_
 
 MAX_ZOOM = 22
@@ -159,7 +160,8 @@ def _grid_for(
 
     if level > MAX_CACHED_LEVEL:
         return located(within_box(session.get_bind().dialect.name, box))
-    key = (filters.q, filters.countries, filters.amenities, filters.upcoming, level)
+    # Normalised, so "DE,FR" and "FR,DE" or "Cēsis" and "cesis" share one grid.
+    key = (fold(filters.q), tuple(sorted(filters.countries)), tuple(sorted(filters.amenities)), filters.upcoming, level)
     return cache.get(key, located)
 
 

@@ -21,8 +21,8 @@ class NetworkOut(msgspec.Struct, kw_only=True):
     source_url: str | None
 
 
-def list_networks(session: Session, country_code: str | None = None) -> list[NetworkOut]:
-    """All networks (European first, then national, then regional), or those active in one country."""
+def list_networks(session: Session) -> list[NetworkOut]:
+    """All networks: European first, then national, then regional."""
     networks = session.scalars(select(Network).order_by(Network.name)).all()
     found = [
         NetworkOut(
@@ -35,6 +35,5 @@ def list_networks(session: Session, country_code: str | None = None) -> list[Net
             source_url=network.source_url,
         )
         for network in networks
-        if country_code is None or country_code in network.country_codes
     ]
     return sorted(found, key=lambda network: _SCOPE_ORDER.get(network.scope, 9))

@@ -87,8 +87,7 @@ def search_page_context(request: Request, db_session: Session, action: str) -> t
         "sorts": SORTS,
         "radius_choices": RADIUS_CHOICES,
         "corridor_choices": CORRIDOR_CHOICES,
-        # The form's country list counts every space: a scan worth doing once in a while, not per search.
-        "countries": request.app.state.country_choices.get("countries", lambda: directory_stats(db_session).countries),
+        "countries": request.app.state.directory_counts.get("stats", lambda: directory_stats(db_session)).countries,
     }
     return context, 400 if errors else 200
 

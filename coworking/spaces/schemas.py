@@ -266,10 +266,6 @@ class Origin:
     end: PlaceSuggestion | None
     km: float
 
-    @property
-    def is_route(self) -> bool:
-        return self.end is not None
-
 
 class SearchPage(msgspec.Struct, kw_only=True):
     items: list[SpaceCard]
