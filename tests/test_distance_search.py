@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from geopy.distance import geodesic
 from litestar.testing import TestClient
@@ -206,3 +208,18 @@ def test_route_search_finds_a_space_on_the_bulge(client: TestClient, session: Se
     make_space(session, "On the way", "Somewhere", "DE", latitude=latitude, longitude=longitude)
     body = client.get("/api/v1/spaces", params={"from": "48.39, -4.49", "to": "50.45, 30.52", "corridor_km": 5}).json()
     assert [item["name"] for item in body["items"]] == ["On the way"]
+
+
+def test_the_search_form_as_sent_sorts_a_near_search_by_distance(client: TestClient, session: Session) -> None:
+    """The form always sends every field; an empty sort means nearest first when a place is given."""
+    _lielvarde_area(session)
+    form = {"q": "", "near": "Lielvarde", "radius_km": "100", "from": "", "to": "", "corridor_km": "10", "sort": ""}
+    page = client.get("/spaces", params=form)
+    names = re.findall(r'<h3><a href="/spaces/[^"]+">([^<]+)</a></h3>', page.text)
+    assert names == ["In Lielvārde", "In Ogre", "In Riga", "In Cēsis"]
+    assert '<option value="" selected>' in page.text
+
+
+def test_place_names_are_escaped_once(client: TestClient, session: Session) -> None:
+    page = client.get("/spaces", params={"near": "L'Aquila", "radius_km": 5})
+    assert "L&#39;Aquila" in page.text and "&amp;#39;" not in page.text
