@@ -61,6 +61,16 @@ def gazetteer(engine: Engine) -> GazetteerGeocoder:
     return GazetteerGeocoder(engine)
 
 
+def _not_within_5_km(gazetteer: GazetteerGeocoder, cases: list[tuple[str, float, float]]) -> list[tuple]:
+    """The typed places the geocoder misses or puts more than 5 km from their known coordinates."""
+    misses = []
+    for typed, latitude, longitude in cases:
+        found = gazetteer.geocode(typed)
+        if found is None or geodesic((found.latitude, found.longitude), (latitude, longitude)).km > 5:
+            misses.append((typed, found and found.address))
+    return misses
+
+
 def test_at_least_40_real_towns_within_5_km(gazetteer: GazetteerGeocoder, session: Session) -> None:
     seed(session)  # adds the seed's villages the gazetteer lacks (Skujene, Tīraine)
     latvian = _seed_towns("LV")
@@ -70,25 +80,15 @@ def test_at_least_40_real_towns_within_5_km(gazetteer: GazetteerGeocoder, sessio
 
     cases = KNOWN_TOWNS + latvian + [(fold(town).title(), lat, lon) for town, lat, lon in latvian]
     assert len(cases) >= 40
-    misses = []
-    for typed, latitude, longitude in cases:
-        found = gazetteer.geocode(typed)
-        if found is None or geodesic((found.latitude, found.longitude), (latitude, longitude)).km > 5:
-            misses.append((typed, found and found.address))
-    assert misses == []
+    assert _not_within_5_km(gazetteer, cases) == []
 
 
 def test_every_seed_town_with_coordinates_is_found_where_the_seed_puts_it(
     gazetteer: GazetteerGeocoder, session: Session
 ) -> None:
     seed(session)
-    far = []
-    for typed, latitude, longitude in _seed_towns():
-        found = gazetteer.geocode(typed)
-        if found is None or geodesic((found.latitude, found.longitude), (latitude, longitude)).km > 5:
-            far.append(typed)
     # A town name can stand for two places in one country; the seed's are all resolved to theirs.
-    assert far == []
+    assert _not_within_5_km(gazetteer, _seed_towns()) == []
 
 
 @pytest.mark.parametrize(
