@@ -1,4 +1,5 @@
-"""create_app(): the Litestar application with its plugins, routes, error handlers and headers."""
+"""create_app(): the composition root. Every domain's routes, the plugins, the one guard, the one error
+handler, the security headers and the edge; no rules of its own."""
 
 from __future__ import annotations
 
@@ -10,40 +11,61 @@ from advanced_alchemy.extensions.litestar import (
     SyncSessionConfig,
 )
 from advanced_alchemy.extensions.litestar.plugins.init.config.sync import autocommit_handler_maker
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from litestar.types import Message, Scope
+from litestar.types import Message, Receive, Scope, Send
 
-from coworking.cache import TimedCache
-from coworking.db import make_engine
-from coworking.errors import handle_exception
-from coworking.geo.controllers import PlacePages, PlacesApi
+from coworking.accounts.permissions import Permission, require_permission
+from coworking.activities.vocabulary import ACTIVITY_KIND_LABELS
+from coworking.core.cache import TimedCache
+from coworking.core.db import make_engine
+from coworking.core.edge import HostNotAllowed, edge
+from coworking.core.errors import handle_exception
+from coworking.core.logs import install_log_escaping
+from coworking.core.security import SiteCSRFMiddleware, csrf_config, security_headers
+from coworking.core.settings import Settings
+from coworking.core.web import install_template_globals
+from coworking.geo.api import PlacesApi
+from coworking.geo.controllers import PlacePages
 from coworking.geo.geocoders import build_geocoder
-from coworking.map.controllers import MapApi, MapPage
+from coworking.map.api import MapApi
+from coworking.map.controllers import MapPage
 from coworking.map.services import grid_cache
-from coworking.security import security_headers
-from coworking.settings import Settings
-from coworking.site import SiteApi, SitePages
+from coworking.networks.api import NetworksApi
+from coworking.networks.controllers import NetworkPages
+from coworking.networks.vocabulary import NETWORK_SCOPE_LABELS
+from coworking.site.api import SiteApi
+from coworking.site.controllers import SitePages
 from coworking.spaces.api import SpacesApi
 from coworking.spaces.controllers import SpacePages
-from coworking.web import install_template_globals
+from coworking.spaces.query import provide_filter_params, provide_search_params
+from coworking.spaces.vocabulary import AMENITIES, AMENITY_LABELS
+
+# What templates may name from the domains (the core's helpers know none of them).
+VOCABULARIES = {
+    "AMENITIES": AMENITIES,
+    "AMENITY_LABELS": AMENITY_LABELS,
+    "ACTIVITY_KIND_LABELS": ACTIVITY_KIND_LABELS,
+    "NETWORK_SCOPE_LABELS": NETWORK_SCOPE_LABELS,
+}
 
 
 def commit_or_roll_back() -> Callable[[Message, Scope], Awaitable[None]]:
-    """Advanced Alchemy's hook (commit after 2xx and 3xx, so POST → 303 commits; roll back otherwise),
-    run on the event loop.
+    """Advanced Alchemy's hook (commit after 2xx and 3xx, roll back otherwise), run on the event loop.
 
     Litestar runs a synchronous hook in the thread pool the handlers use. Under ~20 concurrent requests
     every thread then waited for a pooled connection while every connection belonged to a finished
     response waiting for a thread to close it: the worker deadlocked (found by the benchmarks).
+    Writes do not rely on it: services commit their own transaction.
     """
     handler = autocommit_handler_maker(commit_on_redirect=True)
 
@@ -53,8 +75,17 @@ def commit_or_roll_back() -> Callable[[Message, Scope], Awaitable[None]]:
     return before_send
 
 
+async def refuse_host(scope: Scope, receive: Receive, send: Send) -> None:
+    """The edge's answer to a Host header this site does not serve: the friendly 400 of its surface."""
+    app: Litestar = scope["litestar_app"]
+    request = app.request_class(scope=scope, receive=receive)
+    response = handle_exception(request, HostNotAllowed())
+    await response.to_asgi_response(app=app, request=request)(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    install_log_escaping()
     engine = make_engine(settings.database_url, pool_pre_ping=True)
     database = SQLAlchemySyncConfig(
         engine_instance=engine,
@@ -66,44 +97,45 @@ def create_app(settings: Settings | None = None) -> Litestar:
     templates = TemplateConfig(
         directory=settings.templates_dir,
         engine=JinjaTemplateEngine,
-        engine_callback=lambda engine: install_template_globals(engine.engine, settings),
+        engine_callback=lambda engine: install_template_globals(engine.engine, settings, VOCABULARIES),
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             SitePages,
+            SiteApi,
             SpacePages,
             SpacesApi,
-            SiteApi,
-            PlacePages,
-            PlacesApi,
             MapPage,
             MapApi,
+            PlacePages,
+            PlacesApi,
+            NetworkPages,
+            NetworksApi,
             create_static_files_router(
                 path="/static",
                 directories=[settings.static_dir],
                 cache_control=CacheControlHeader(max_age=3600, public=True),
+                opt={"permission": Permission.DIRECTORY_READ},
             ),
         ],
+        dependencies={
+            "filters": Provide(provide_filter_params, sync_to_thread=False),
+            "search": Provide(provide_search_params, sync_to_thread=False),
+        },
+        guards=[require_permission],
         plugins=[SQLAlchemyPlugin(config=database), HTMXPlugin()],
         request_class=HTMXRequest,
         template_config=templates,
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="csrftoken",
-            header_name="x-csrftoken",
-            cookie_samesite="lax",
-            # The API is read-only JSON for now; forms are where CSRF matters.
-            exclude=["/api/"],
-        ),
+        middleware=[DefineMiddleware(SiteCSRFMiddleware, config=csrf_config(settings))],
         compression_config=CompressionConfig(backend="gzip", minimum_size=500),
         openapi_config=OpenAPIConfig(
             title="Rural coworking directory API",
             version="1",
-            path="/schema",
             description="Rural coworking spaces in Europe, their amenities, activities and networks.",
             # The document itself (JSON, YAML): the HTML viewers Litestar offers load scripts from a
             # CDN and run inline code, which this site's CSP refuses.
             render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+            openapi_router=Router(path="/schema", route_handlers=[], opt={"permission": Permission.SITE_STATUS}),
         ),
         exception_handlers={Exception: handle_exception},
         before_send=[security_headers(settings)],
@@ -118,3 +150,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=settings.debug,
     )
+    # Litestar routes a request before any middleware of its own runs: the edge must come first.
+    app.asgi_handler = edge(app.asgi_handler, settings.allowed_hosts, refuse_host)
+    return app

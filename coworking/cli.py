@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from coworking.settings import Settings
+from coworking.core.settings import Settings
 
 
 @click.group()
@@ -15,7 +15,7 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Bring the database schema up to date."""
-    from coworking.db import migrate as run_migrations
+    from coworking.migrations import migrate as run_migrations
 
     run_migrations(Settings.from_env().database_url)
     click.echo("Database schema is up to date.")
@@ -34,10 +34,10 @@ def seed(seed_dir: str | None) -> None:
 
     from sqlalchemy.orm import Session
 
-    from coworking.db import make_engine
-    from coworking.db import migrate as run_migrations
-    from coworking.io.seed import SEED_DIR
-    from coworking.io.seed import seed as load_seed
+    from coworking.core.db import make_engine
+    from coworking.exchange.seed import SEED_DIR
+    from coworking.exchange.seed import seed as load_seed
+    from coworking.migrations import migrate as run_migrations
 
     settings = Settings.from_env()
     run_migrations(settings.database_url)
@@ -59,7 +59,7 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the site (after bringing the database schema up to date)."""
     import uvicorn
 
-    from coworking.db import migrate as run_migrations
+    from coworking.migrations import migrate as run_migrations
 
     run_migrations(Settings.from_env().database_url)
     click.echo(f"Serving on http://{host}:{port}/")

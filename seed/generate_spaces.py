@@ -34,9 +34,11 @@ from sqlalchemy import delete, func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # runnable from a checkout as a script
 
-from coworking.db import make_engine, migrate  # noqa: E402
-from coworking.models import Place, Space, space_amenities  # noqa: E402
-from coworking.vocabulary import AMENITY_CODES  # noqa: E402
+from coworking.core.db import make_engine  # noqa: E402
+from coworking.geo.models import Place  # noqa: E402
+from coworking.migrations import migrate  # noqa: E402
+from coworking.spaces.models import Space, space_amenities  # noqa: E402
+from coworking.spaces.vocabulary import AMENITY_CODES  # noqa: E402
 
 SLUG_PREFIX = "benchmark-space-"
 NAME_PREFIX = "Benchmark space "

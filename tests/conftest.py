@@ -16,9 +16,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from coworking.app import create_app
-from coworking.db import make_engine, migrate
-from coworking.models import Base, Place, PlaceName
-from coworking.settings import Settings
+from coworking.core.db import make_engine
+from coworking.core.models import Base
+from coworking.core.settings import Settings
+from coworking.geo.models import Place, PlaceName
+from coworking.migrations import migrate
 
 # Tables whose rows come from migrations and the gazetteer load, not from tests.
 REFERENCE_TABLES = {"amenities", "places", "place_names", "reference_data"}
@@ -83,6 +85,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
             "COWORKING_DATABASE_URL": database_url,
             "COWORKING_SECRET_KEY": "test-secret-key-that-is-long-enough-for-csrf",
             "COWORKING_VAR_DIR": str(tmp_path),
+            # Litestar's test client sends "Host: testserver.local".
+            "COWORKING_ALLOWED_HOSTS": "testserver.local,localhost,127.0.0.1",
         }
     )
 

@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coworking.models import Activity, Amenity, CommunityBuilder, Space
+from coworking.activities.models import Activity
+from coworking.spaces.models import Amenity, CommunityBuilder, Space
+from coworking.spaces.query import SearchParams, SpaceQuery, build_space_query
 from coworking.spaces.services import unique_space_slug
 
 
@@ -48,3 +50,14 @@ def make_space(
 
 def make_activity(title: str, starts_at: datetime | None = None, **fields: object) -> Activity:
     return Activity(title=title, starts_at=starts_at, **fields)
+
+
+def space_query(**typed: object) -> SpaceQuery:
+    """A validated search from keywords as tests like to write them (``countries=["LV"]``, ``page=2``)."""
+    renames = {"countries": "country", "amenities": "amenity"}
+    fields = {
+        renames.get(key, key): tuple(value) if isinstance(value, (list, tuple)) else str(value)
+        for key, value in typed.items()
+        if value is not None
+    }
+    return build_space_query(SearchParams(**fields))

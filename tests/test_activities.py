@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from coworking.activities.models import Activity
 from coworking.activities.services import next_occurrence, occurrence_end
-from coworking.models import Activity
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday
 

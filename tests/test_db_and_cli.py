@@ -11,14 +11,9 @@ from click.testing import CliRunner
 from sqlalchemy import inspect, text
 
 from coworking.cli import main
-from coworking.db import (
-    alembic_config,
-    include_object,
-    make_engine,
-    migrate,
-    normalize_url,
-)
-from coworking.io.seed import SEED_DIR
+from coworking.core.db import make_engine, normalize_url
+from coworking.exchange.seed import SEED_DIR
+from coworking.migrations import METADATA, alembic_config, include_object, migrate
 
 
 @pytest.mark.parametrize(
@@ -69,11 +64,9 @@ def test_the_schema_matches_the_models(migrated_engine) -> None:  # noqa: ANN001
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from coworking.models import Base
-
     with migrated_engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"include_object": include_object})
-        differences = compare_metadata(context, Base.metadata)
+        differences = compare_metadata(context, METADATA)
     assert differences == []
 
 

@@ -143,7 +143,7 @@ def test_places_autocomplete_html_and_json(client: TestClient) -> None:
     assert '<option value="Lielvārde, LV">Lielvārde, Ogre, Latvia</option>' in options.text
     assert client.get("/api/v1/places", params={"q": "lielv"}).json()[0]["query"] == "Lielvārde, LV"
     missing = client.get("/api/v1/places")
-    assert missing.status_code == 400 and "q" in missing.json()["detail"]
+    assert missing.status_code == 400 and "q" in missing.json()["errors"]
 
 
 def test_spatial_index_follows_every_write(session: Session) -> None:

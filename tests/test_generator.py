@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from coworking.models import Place, Space
+from coworking.geo.models import Place
+from coworking.spaces.models import Space
 from tests.factories import make_space
 
 GENERATOR = Path(__file__).resolve().parent.parent / "seed" / "generate_spaces.py"

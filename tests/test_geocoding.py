@@ -11,9 +11,9 @@ from geopy.location import Location
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from coworking.exchange.seed import SEED_DIR, seed
 from coworking.geo.geocoders import CachedGeocoder, GazetteerGeocoder, build_geocoder, parse_place_query
-from coworking.io.seed import SEED_DIR, seed
-from coworking.models import GeocodeCacheEntry
+from coworking.geo.models import GeocodeCacheEntry
 
 # Known town-centre coordinates (Wikipedia / OpenStreetMap), typed as residents type them.
 KNOWN_TOWNS = [
@@ -76,7 +76,7 @@ def test_at_least_40_real_towns_within_5_km(gazetteer: GazetteerGeocoder, sessio
     latvian = _seed_towns("LV")
     assert {town.split(",")[0] for town, _, _ in latvian} >= {"Cēsis", "Lielvārde", "Ogre", "Skujene", "Tīraine"}
     # Every Latvian town of the seed, in its own spelling and typed without diacritics.
-    from coworking.text import fold
+    from coworking.core.text import fold
 
     cases = KNOWN_TOWNS + latvian + [(fold(town).title(), lat, lon) for town, lat, lon in latvian]
     assert len(cases) >= 40

@@ -13,7 +13,7 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
-from coworking.i18n import TRANSLATIONS_DIR, Translator, choose_locale
+from coworking.core.i18n import TRANSLATIONS_DIR, Translator, choose_locale
 
 ROOT = Path(__file__).parent.parent
 LOCALES = ("en", "lv")

@@ -9,10 +9,10 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coworking.exchange.seed import seed
 from coworking.geo.distance import parse_bbox
-from coworking.io.seed import seed
 from coworking.map.services import MAX_CELLS, choose_level, snap
-from coworking.models import Space
+from coworking.spaces.models import Space
 from tests.factories import make_space
 
 VIEWS = [

@@ -9,7 +9,7 @@ from datetime import timedelta
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
-from coworking.models import utcnow
+from coworking.core.models import utcnow
 from tests.factories import make_activity, make_space
 
 HTMX = {
@@ -187,7 +187,7 @@ def test_language_switch_never_redirects_off_site(client: TestClient) -> None:
 
 
 def test_networks_and_about_pages(client: TestClient, session: Session) -> None:
-    from coworking.io.seed import seed
+    from coworking.exchange.seed import seed
 
     seed(session)
     networks = client.get("/networks").text
@@ -200,13 +200,14 @@ def test_networks_and_about_pages(client: TestClient, session: Session) -> None:
 def test_unexpected_errors_get_a_friendly_page_and_a_problem_body(settings, engine) -> None:  # noqa: ANN001
     from litestar import get
 
+    from coworking.accounts.permissions import Permission
     from coworking.app import create_app
 
-    @get("/boom", sync_to_thread=False)
+    @get("/boom", sync_to_thread=False, opt={"permission": Permission.DIRECTORY_READ})
     def boom() -> str:
         raise RuntimeError("database on fire")
 
-    @get("/api/v1/boom", sync_to_thread=False)
+    @get("/api/v1/boom", sync_to_thread=False, opt={"permission": Permission.DIRECTORY_READ})
     def api_boom() -> str:
         raise RuntimeError("database on fire")
 

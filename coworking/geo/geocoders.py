@@ -21,9 +21,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from coworking.cache import TimedCache
-from coworking.models import GeocodeCacheEntry, Place, PlaceName
-from coworking.text import fold
+from coworking.core.cache import TimedCache
+from coworking.core.text import fold
+from coworking.geo.models import GeocodeCacheEntry, Place, PlaceName
 
 _COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 MIN_SUGGEST_LENGTH = 2

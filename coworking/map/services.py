@@ -15,13 +15,14 @@ from datetime import datetime
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from coworking.cache import TimedCache
+from coworking.core.cache import TimedCache
+from coworking.core.errors import InvalidInput
+from coworking.core.text import fold
+from coworking.core.vocabulary import N_
 from coworking.geo.distance import BoundingBox
-from coworking.models import Space
-from coworking.spaces.schemas import InvalidQuery, SpaceQuery
+from coworking.spaces.models import Space
+from coworking.spaces.query import SpaceQuery
 from coworking.spaces.services import filtered_spaces, within_box
-from coworking.text import fold
-from coworking.vocabulary import N_
 
 MAX_ZOOM = 22
 # Cells per 256-pixel tile edge are 2**CELL_LEVELS_PER_TILE: 4 cells, about 64 pixels each.
@@ -169,14 +170,23 @@ def _round(value: float) -> float:
     return round(value, 5)
 
 
+def parse_zoom(text: str) -> int:
+    """A map zoom level, 0–22, or InvalidInput."""
+    try:
+        zoom = int(text)
+    except ValueError:
+        zoom = -1
+    if not 0 <= zoom <= MAX_ZOOM:
+        raise InvalidInput({"zoom": N_("The zoom must be a whole number from 0 to 22.")})
+    return zoom
+
+
 def map_features(
     session: Session, query: SpaceQuery, zoom: int, now: datetime, cache: TimedCache[Grid]
 ) -> dict[str, object]:
     """A GeoJSON FeatureCollection of clusters and single spaces in ``query.bbox`` at ``zoom``."""
     if query.bbox is None:
-        raise InvalidQuery({"bbox": N_("The map area must be four numbers: west, south, east, north.")})
-    if not 0 <= zoom <= MAX_ZOOM:
-        raise InvalidQuery({"zoom": N_("The zoom must be a whole number from 0 to 22.")})
+        raise InvalidInput({"bbox": N_("The map area must be four numbers: west, south, east, north.")})
     level = choose_level(query.bbox, zoom)
     box = snap(query.bbox, level)
     grid = _grid_for(session, query, box, level, now, cache)

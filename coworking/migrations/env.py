@@ -1,12 +1,11 @@
-"""Alembic environment: runs the migrations against the URL set by coworking.db.migrate()."""
+"""Alembic environment: runs the migrations against the URL set by coworking.migrations.migrate()."""
 
 from alembic import context
 
-from coworking.db import include_object, make_engine
-from coworking.models import Base
+from coworking.core.db import make_engine
+from coworking.migrations import METADATA, include_object
 
 config = context.config
-target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
@@ -14,7 +13,7 @@ def run_migrations_online() -> None:
     with engine.connect() as connection:
         context.configure(
             connection=connection,
-            target_metadata=target_metadata,
+            target_metadata=METADATA,
             render_as_batch=connection.dialect.name == "sqlite",
             include_object=include_object,
         )

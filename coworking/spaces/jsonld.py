@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from coworking.core.vocabulary import WEEKDAYS
 from coworking.spaces.schemas import SpaceDetail
-from coworking.vocabulary import AMENITY_LABELS, WEEKDAYS
+from coworking.spaces.vocabulary import AMENITY_LABELS
 
 _SCHEMA_DAYS = {term.code: term.label for term in WEEKDAYS}
 
@@ -67,10 +68,10 @@ def space_json_ld(space: SpaceDetail, url: str) -> dict[str, Any]:
         {
             "@type": "Event",
             "name": activity.title,
-            "startDate": activity.next_starts_at.isoformat(),
+            "startDate": activity.starts_at.isoformat(),
         }
         for activity in space.activities
-        if activity.next_starts_at
+        if activity.starts_at
     ]
     if events:
         data["event"] = events

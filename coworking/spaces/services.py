@@ -7,12 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from geopy.geocoders.base import Geocoder
-from geopy.location import Location
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, select, text
 from sqlalchemy.engine import Row
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from coworking.activities.services import is_upcoming_clause, next_occurrence, occurrence_end
+from coworking.activities.models import Activity
+from coworking.activities.schemas import ActivityOccurrence
+from coworking.activities.services import is_upcoming_clause, next_occurrence, occurrence, occurrences
+from coworking.core.errors import InvalidInput
+from coworking.core.text import fold, slugify
+from coworking.core.vocabulary import N_
 from coworking.geo.distance import (
     BoundingBox,
     box_around,
@@ -21,23 +25,18 @@ from coworking.geo.distance import (
     route_position,
     sphere_km,
 )
-from coworking.models import Activity, Space, space_amenities, space_community_builders
+from coworking.geo.schemas import Origin
+from coworking.geo.services import locate
+from coworking.spaces.models import Space, space_amenities, space_community_builders
+from coworking.spaces.query import SpaceQuery
 from coworking.spaces.schemas import (
-    ActivityOut,
     CommunityBuilderOut,
     CountryCount,
     DirectoryStats,
-    InvalidQuery,
-    Origin,
-    PlaceNotFound,
-    PlaceSuggestion,
     SearchPage,
     SpaceCard,
     SpaceDetail,
-    SpaceQuery,
 )
-from coworking.text import fold, slugify
-from coworking.vocabulary import N_
 
 # Spaces the public sees: drafts are private to their builders, closed ones stay findable by link.
 PUBLIC_STATUSES = ("published", "closed")
@@ -94,7 +93,7 @@ def find_spaces(session: Session, geocoder: Geocoder, query: SpaceQuery, now: da
 
 
 def search_spaces(session: Session, query: SpaceQuery, now: datetime, origin: Origin | None = None) -> SearchPage:
-    """One page of published spaces matching ``query``; InvalidQuery if the page is past the last one.
+    """One page of published spaces matching ``query``; InvalidInput if the page is past the last one.
 
     With an ``origin`` only spaces within its distance are found, each with its distance in km.
     """
@@ -114,7 +113,7 @@ def search_spaces(session: Session, query: SpaceQuery, now: datetime, origin: Or
 
 def _check_page(query: SpaceQuery, total: int) -> None:
     if query.page > max(1, -(-total // query.per_page)):
-        raise InvalidQuery({"page": N_("There is no such page of results: go back to the first page.")})
+        raise InvalidInput({"page": N_("There is no such page of results: go back to the first page.")})
 
 
 def _page(
@@ -222,87 +221,35 @@ def within_box(dialect: str, box: BoundingBox) -> ColumnElement[bool]:
 def resolve_origin(query: SpaceQuery, geocoder: Geocoder) -> Origin | None:
     """Turn the typed ``near`` / ``from`` and ``to`` into coordinates, or raise PlaceNotFound."""
     if query.near:
-        return Origin(start=_locate("near", query.near, geocoder), end=None, km=query.radius_km)
+        return Origin(start=locate("near", query.near, geocoder), end=None, km=query.radius_km)
     if query.route_from:
         return Origin(
-            start=_locate("from", query.route_from, geocoder),
-            end=_locate("to", query.route_to, geocoder),
+            start=locate("from", query.route_from, geocoder),
+            end=locate("to", query.route_to, geocoder),
             km=query.corridor_km,
         )
     return None
 
 
-def place_suggestion(location: Location) -> PlaceSuggestion:
-    raw = location.raw or {}
-    if raw.get("country_code"):
-        query = f"{raw['name']}, {raw['country_code']}"
-    else:
-        query = f"{location.latitude:.5f}, {location.longitude:.5f}"
-    return PlaceSuggestion(
-        label=location.address,
-        query=query,
-        latitude=location.latitude,
-        longitude=location.longitude,
-        name=raw.get("name"),
-        region=raw.get("region"),
-        country_code=raw.get("country_code"),
-    )
-
-
-def _locate(field: str, text_typed: str, geocoder: Geocoder) -> PlaceSuggestion:
-    location = geocoder.geocode(text_typed)
-    if location is None:
-        raise PlaceNotFound(
-            field,
-            text_typed,
-            [place_suggestion(found) for found in geocoder.closest(text_typed)],
-        )
-    return place_suggestion(location)
+def _summary(space: Space) -> dict[str, object]:
+    """The fields every listing of a space shares (SpaceSummary), read from the model once."""
+    return {
+        "slug": space.slug,
+        "name": space.name,
+        "town": space.town,
+        "region": space.region,
+        "country_code": space.country_code,
+        "latitude": space.latitude,
+        "longitude": space.longitude,
+        "location_precision": space.location_precision,
+        "amenities": space.amenity_codes,
+        "status": space.status,
+        "updated_at": space.updated_at,
+    }
 
 
 def to_card(space: Space, upcoming_activities: int, distance_km: float | None = None) -> SpaceCard:
-    return SpaceCard(
-        slug=space.slug,
-        name=space.name,
-        town=space.town,
-        region=space.region,
-        country_code=space.country_code,
-        latitude=space.latitude,
-        longitude=space.longitude,
-        location_precision=space.location_precision,
-        amenities=space.amenity_codes,
-        upcoming_activities=upcoming_activities,
-        status=space.status,
-        updated_at=space.updated_at,
-        distance_km=distance_km,
-    )
-
-
-def _activity_out(activity: Activity, when: datetime | None) -> ActivityOut:
-    return ActivityOut(
-        title=activity.title,
-        kind=activity.kind,
-        description=activity.description,
-        next_starts_at=when,
-        next_ends_at=occurrence_end(activity, when),
-        weekly=activity.recurrence == "weekly",
-        language=activity.language,
-    )
-
-
-def _activities_out(space: Space, now: datetime) -> list[ActivityOut]:
-    """Dated activities still ahead, soonest first, then the ones a source mentions without a date."""
-    dated: list[tuple[datetime, Activity]] = []
-    undated: list[Activity] = []
-    for activity in space.activities:
-        if activity.starts_at is None:
-            undated.append(activity)
-        elif when := next_occurrence(activity, now):
-            dated.append((when, activity))
-    dated.sort(key=lambda pair: pair[0])
-    return [_activity_out(activity, when) for when, activity in dated] + [
-        _activity_out(activity, None) for activity in undated
-    ]
+    return SpaceCard(**_summary(space), upcoming_activities=upcoming_activities, distance_km=distance_km)
 
 
 def get_space(session: Session, slug: str, now: datetime) -> SpaceDetail | None:
@@ -319,16 +266,9 @@ def get_space(session: Session, slug: str, now: datetime) -> SpaceDetail | None:
     if space is None:
         return None
     return SpaceDetail(
-        slug=space.slug,
-        name=space.name,
+        **_summary(space),
         description=space.description,
         street_address=space.street_address,
-        town=space.town,
-        region=space.region,
-        country_code=space.country_code,
-        latitude=space.latitude,
-        longitude=space.longitude,
-        location_precision=space.location_precision,
         website=space.website,
         email=space.email,
         phone=space.phone,
@@ -338,18 +278,28 @@ def get_space(session: Session, slug: str, now: datetime) -> SpaceDetail | None:
         fibre=space.has_fibre,
         desks=space.desks,
         price_notes=space.price_notes,
-        amenities=space.amenity_codes,
         community_builders=[
             CommunityBuilderOut(name=person.name, bio=person.bio, public_contact=person.public_contact)
             for person in space.community_builders
         ],
-        activities=_activities_out(space, now),
-        status=space.status,
+        activities=occurrences(space.activities, now),
         source_url=space.source_url,
         created_at=space.created_at,
-        updated_at=space.updated_at,
         version=space.version,
     )
+
+
+def upcoming_activities(session: Session, now: datetime, limit: int = 5) -> list[ActivityOccurrence]:
+    """The next activities across all published spaces, soonest first, each naming its space."""
+    activities = session.scalars(
+        select(Activity)
+        .join(Activity.space)
+        .where(Space.status == "published", is_upcoming_clause(now))
+        .options(joinedload(Activity.space))
+    ).all()
+    dated = [(when, activity) for activity in activities if (when := next_occurrence(activity, now))]
+    dated.sort(key=lambda pair: pair[0])
+    return [occurrence(activity, when, with_space=True) for when, activity in dated[:limit]]
 
 
 def directory_stats(session: Session) -> DirectoryStats:

@@ -9,14 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TypeAlias
 
-from alembic import command
-from alembic.config import Config
 from litestar.di import NamedDependency
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
-
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 _DRIVERS = {
     "postgresql": "postgresql+psycopg",
@@ -55,34 +51,6 @@ def configure_engine(engine: Engine) -> Engine:
 
 def make_engine(url: str, **kwargs) -> Engine:  # noqa: ANN003
     return configure_engine(create_engine(normalize_url(url), **kwargs))
-
-
-def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
-    """Autogenerate skips the spatial index (SQLite's R*Tree tables, PostgreSQL's GiST expression
-    index): the models cannot describe them, migration 0002 owns them."""
-    if type_ == "table" and name.startswith("spaces_rtree"):
-        return False
-    return not (type_ == "index" and name == "ix_spaces_location")
-
-
-def alembic_config(url: str) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    # Alembic's config is ConfigParser-based: a literal % must be doubled.
-    config.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
-    return config
-
-
-def migrate(url: str) -> None:
-    """Bring the database schema and its reference data up to date (creates both on first start)."""
-    from coworking.geo.gazetteer import ensure_gazetteer
-
-    command.upgrade(alembic_config(url), "head")
-    engine = make_engine(url)
-    try:
-        ensure_gazetteer(engine)
-    finally:
-        engine.dispose()
 
 
 # How handlers ask for the request's session (provided by Advanced Alchemy's plugin under this name).

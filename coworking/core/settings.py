@@ -7,10 +7,18 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
+# A local run answers on the loopback names only; a deployment names its own host.
+DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _hosts(value: str | None) -> tuple[str, ...]:
+    hosts = tuple(host.strip().lower() for host in (value or "").split(",") if host.strip())
+    return hosts or DEFAULT_ALLOWED_HOSTS
 
 
 def _local_secret(var_dir: Path) -> str:
@@ -38,6 +46,11 @@ class Settings:
     geocoder: str = "gazetteer"
     # Nominatim's usage policy asks for an agent that identifies the application.
     geocoder_user_agent: str = "rural-coworking-directory/0.1"
+    # Host names this site answers to (COWORKING_ALLOWED_HOSTS, comma-separated; "*.example.org" for
+    # subdomains). Any other Host header is refused before routing, so no link is built from a forged one.
+    allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
+    # Served over HTTPS (COWORKING_HTTPS=1): cookies are Secure and browsers are told to stay on HTTPS (HSTS).
+    https: bool = False
     locales: tuple[str, ...] = ("en", "lv")
     default_locale: str = "en"
     debug: bool = False
@@ -57,5 +70,7 @@ class Settings:
             tile_attribution=env.get("COWORKING_TILE_ATTRIBUTION", DEFAULT_TILE_ATTRIBUTION),
             geocoder=env.get("COWORKING_GEOCODER", "gazetteer"),
             geocoder_user_agent=env.get("COWORKING_GEOCODER_USER_AGENT", "rural-coworking-directory/0.1"),
-            debug=env.get("COWORKING_DEBUG", "").lower() in {"1", "true", "yes"},
+            allowed_hosts=_hosts(env.get("COWORKING_ALLOWED_HOSTS")),
+            https=env.get("COWORKING_HTTPS", "").lower() in _TRUE,
+            debug=env.get("COWORKING_DEBUG", "").lower() in _TRUE,
         )

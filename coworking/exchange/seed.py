@@ -14,13 +14,15 @@ import reverse_geocode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coworking.activities.models import Activity
+from coworking.core.settings import PROJECT_ROOT
+from coworking.core.text import slugify
 from coworking.geo.gazetteer import add_seed_place
 from coworking.geo.geocoders import GazetteerGeocoder, locate_town
-from coworking.models import Activity, Amenity, CommunityBuilder, Network, Space
-from coworking.settings import PROJECT_ROOT
+from coworking.networks.models import Network
+from coworking.spaces.models import Amenity, CommunityBuilder, Space
 from coworking.spaces.services import unique_space_slug
-from coworking.text import slugify
-from coworking.vocabulary import AMENITY_CODES
+from coworking.spaces.vocabulary import AMENITY_CODES
 
 SEED_DIR = PROJECT_ROOT / "seed"
 

@@ -19,7 +19,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"en": "English", "lv": "Latviešu"}
 FORMAT_LOCALES = {"en": "en_GB"}

@@ -7,23 +7,29 @@ from urllib.parse import urlencode
 
 from jinja2 import pass_context
 from litestar import Request
-from litestar.response import Template
-from markupsafe import Markup
+from litestar.response import Response, Template
+from markupsafe import Markup, escape
 
-from coworking.i18n import (
+from coworking.core.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGE_NAMES,
     Translator,
     choose_locale,
     translator,
 )
-from coworking.vocabulary import (
-    ACTIVITY_KIND_LABELS,
-    AMENITIES,
-    AMENITY_LABELS,
-    NETWORK_SCOPE_LABELS,
-    WEEKDAYS,
-)
+from coworking.core.links import http_url
+from coworking.core.vocabulary import WEEKDAYS
+
+
+def request_path(request: Request) -> str:
+    """The request's path, from the ASGI scope: unlike ``request.url`` it never parses the Host header."""
+    return request.scope.get("path", "")
+
+
+def request_path_and_query(request: Request) -> str:
+    """Path and query string, for links back to this page ("?next=", language links)."""
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return request_path(request) + (f"?{query}" if query else "")
 
 
 def request_translator(request: Request) -> Translator:
@@ -47,9 +53,10 @@ def _t(context: Any) -> Translator:  # noqa: ANN401 - a Jinja context
 
 
 def _fill(text: str, variables: dict[str, object]) -> Markup:
-    # As Jinja's i18n extension does: the (trusted) translation is markup, the values are escaped
-    # unless they already are markup (a macro's output), so nothing is escaped twice.
-    return Markup(text) % variables if variables else Markup(text)
+    # Translations are plain text: escaped like any other text (a template may pass a variable through
+    # ``_()``, and a catalogue is no place for markup). Values are escaped by Markup's ``%`` unless they
+    # already are markup (a macro's output), so nothing is escaped twice.
+    return escape(text) % variables if variables else escape(text)
 
 
 @pass_context
@@ -74,21 +81,36 @@ def query_string(pairs: list[tuple[str, str]]) -> str:
     return ("?" + urlencode(pairs)) if pairs else ""
 
 
-def install_template_globals(environment: Any, settings: Any) -> None:  # noqa: ANN401
-    """Register the translation functions, vocabularies and filters every template may use."""
+@pass_context
+def _current_path(context: Any) -> str:  # noqa: ANN401
+    return request_path(context["request"])
+
+
+@pass_context
+def _current_path_and_query(context: Any) -> str:  # noqa: ANN401
+    return request_path_and_query(context["request"])
+
+
+def install_template_globals(environment: Any, settings: Any, vocabularies: dict[str, object]) -> None:  # noqa: ANN401
+    """Register the translation functions, filters and helpers every template may use.
+
+    ``vocabularies`` come from the domains (amenities, activity kinds, …): the app hands them in, so
+    the core knows no domain.
+    """
     environment.globals.update(
         _=_gettext,
         gettext=_gettext,
         ngettext=_ngettext,
-        AMENITIES=AMENITIES,
-        AMENITY_LABELS=AMENITY_LABELS,
-        ACTIVITY_KIND_LABELS=ACTIVITY_KIND_LABELS,
-        NETWORK_SCOPE_LABELS=NETWORK_SCOPE_LABELS,
         WEEKDAYS=WEEKDAYS,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         settings=settings,
         query_string=query_string,
+        current_path=_current_path,
+        current_path_and_query=_current_path_and_query,
+        **vocabularies,
     )
+    # Only http(s) links are ever rendered as links: ``{% if space.website|http_url %}``.
+    environment.filters["http_url"] = http_url
     for name in (
         "country_name",
         "language_name",
@@ -121,3 +143,28 @@ def page(
     # The same URL answers with a page or a fragment: caches must keep them apart.
     response.headers["Vary"] = "HX-Request, Cookie, Accept-Language"
     return response
+
+
+def public_url(request: Request, path: str) -> str:
+    """An absolute URL on this site, for JSON-LD and the API's links.
+
+    The host is the request's own, which the edge has already checked against COWORKING_ALLOWED_HOSTS:
+    a forged Host header is refused before any link is built from it.
+    """
+    scheme = request.scope.get("scheme", "http")
+    host = request.headers.get("host") or request.app.state.settings.allowed_hosts[0]
+    return f"{scheme}://{host}{path}"
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to return to; anything that could lead off-site becomes the home page."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def set_cookie(request: Request, response: Response, key: str, value: str, *, max_age: int) -> None:
+    """A cookie as this site sets them all: HttpOnly, SameSite=Lax, Secure on HTTPS deployments."""
+    response.set_cookie(
+        key, value, max_age=max_age, samesite="lax", httponly=True, secure=request.app.state.settings.https
+    )

@@ -6,7 +6,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coworking.models import Network
+from coworking.networks.models import Network
 
 _SCOPE_ORDER = {"european": 0, "national": 1, "regional": 2}
 

@@ -1,0 +1,25 @@
+"""One occurrence of a resident activity, as pages and the API show it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+
+class ActivityOccurrence(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """An activity on its next date (``starts_at`` None: a source mentions it without a schedule).
+
+    Listed across the directory (the home page) it names its space; on the space's own page it does not.
+    """
+
+    title: str
+    kind: str
+    description: str | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    weekly: bool
+    language: str | None
+    space_slug: str | None = None
+    space_name: str | None = None
+    space_town: str | None = None

@@ -1,0 +1,93 @@
+"""What every request passes before Litestar routes it: one place for what must hold for all of them.
+
+- Control characters (NUL, CR, LF, …) are removed from the path and every query value: they mean
+  nothing in a URL, PostgreSQL refuses NUL in text, and a newline in a logged path forges log lines.
+- The Host header must name one of COWORKING_ALLOWED_HOSTS (any port) and be well formed, or the request
+  gets a 400 page. Litestar's AllowedHostsConfig is not enough here: it runs only after routing (a 404
+  with a forged host never reaches it) and it compares the port too ("localhost" refuses "localhost:8000").
+- HEAD is answered wherever GET is (monitors and link checkers use it): routed as GET, sent without a body.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, quote, unquote, urlencode
+
+from litestar.exceptions import HTTPException
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_HOST = re.compile(r"^(?P<name>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?$")
+
+
+def clean(text: str) -> str:
+    """``text`` without control characters."""
+    return CONTROL_CHARACTERS.sub("", text)
+
+
+def clean_query_string(raw: bytes) -> bytes:
+    """The query string with control characters removed from every name and value (unchanged if none)."""
+    text = raw.decode("latin-1")
+    if not CONTROL_CHARACTERS.search(unquote(text, encoding="latin-1")):
+        return raw
+    pairs = parse_qsl(text, keep_blank_values=True, errors="replace")
+    return urlencode([(clean(name), clean(value)) for name, value in pairs]).encode("ascii")
+
+
+def host_name(header: str | None) -> str | None:
+    """The host name of a Host header ("Example.org:8000" → "example.org"), or None if it is malformed."""
+    match = _HOST.match(header or "")
+    if match is None or (match["port"] is not None and not 0 < int(match["port"]) <= 65535):
+        return None
+    return match["name"].lower()
+
+
+def host_allowed(header: str | None, allowed: tuple[str, ...]) -> bool:
+    name = host_name(header)
+    if name is None:
+        return False
+    return any(
+        host == "*" or name == host or (host.startswith("*.") and name.endswith(host[1:])) for host in allowed
+    )
+
+
+def _headers(scope: Scope) -> dict[bytes, bytes]:
+    return {name.lower(): value for name, value in scope.get("headers", [])}
+
+
+def without_body(send: Send) -> Send:
+    """A ``send`` that keeps the headers (Content-Length included, as HTTP asks) and drops the body."""
+
+    async def send_head(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return send_head
+
+
+def edge(app: ASGIApp, allowed_hosts: tuple[str, ...], refuse: ASGIApp) -> ASGIApp:
+    """Wrap Litestar's ASGI handler; ``refuse`` answers a request whose host is not allowed."""
+
+    async def handle(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            if CONTROL_CHARACTERS.search(path):
+                scope["path"] = clean(path)
+                scope["raw_path"] = quote(scope["path"]).encode("ascii")
+            scope["query_string"] = clean_query_string(scope.get("query_string", b""))
+            if scope["method"] == "HEAD":
+                scope["method"] = "GET"
+                send = without_body(send)
+            host = _headers(scope).get(b"host", b"").decode("latin-1")
+            if not host_allowed(host, allowed_hosts):
+                await refuse(scope, receive, send)
+                return
+        await app(scope, receive, send)
+
+    return handle
+
+
+class HostNotAllowed(HTTPException):
+    status_code = 400
+    detail = "This site does not answer to that host name."

@@ -1,0 +1,50 @@
+"""Bringing a database up to date: the Alembic migrations, then the reference data (the gazetteer).
+
+Alembic reads one metadata: importing every domain's models here puts all their tables in it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from coworking.activities import models as _activities  # noqa: F401
+from coworking.core.db import make_engine, normalize_url
+from coworking.core.models import Base
+from coworking.geo import models as _geo  # noqa: F401
+from coworking.geo.gazetteer import ensure_gazetteer
+from coworking.networks import models as _networks  # noqa: F401
+from coworking.spaces import models as _spaces  # noqa: F401
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent
+METADATA = Base.metadata
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    """Autogenerate skips the spatial index (SQLite's R*Tree tables, PostgreSQL's GiST expression
+    index): the models cannot describe them, migration 0002 owns them."""
+    if type_ == "table" and name.startswith("spaces_rtree"):
+        return False
+    return not (type_ == "index" and name == "ix_spaces_location")
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # Alembic's config is ConfigParser-based: a literal % must be doubled.
+    config.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
+    return config
+
+
+def migrate(url: str) -> None:
+    """Bring the database schema and its reference data up to date (creates both on first start)."""
+    command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    try:
+        ensure_gazetteer(engine)
+    finally:
+        engine.dispose()
+
+

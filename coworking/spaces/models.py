@@ -1,0 +1,113 @@
+"""Spaces, their amenities and their community builders."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coworking.activities.models import Activity
+from coworking.core.models import Base, Timestamped
+from coworking.core.text import fold
+
+space_amenities = Table(
+    "space_amenities",
+    Base.metadata,
+    Column("space_id", ForeignKey("spaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("amenity_code", ForeignKey("amenities.code"), primary_key=True, index=True),
+)
+
+space_community_builders = Table(
+    "space_community_builders",
+    Base.metadata,
+    Column("space_id", ForeignKey("spaces.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "community_builder_id",
+        ForeignKey("community_builders.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)
+
+
+class Amenity(Base):
+    """One entry of the fixed vocabulary in coworking.spaces.vocabulary; rows are added by migrations."""
+
+    __tablename__ = "amenities"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Space(Timestamped, Base):
+    __tablename__ = "spaces"
+    __table_args__ = (
+        UniqueConstraint("country_code", "name", "town", name="uq_spaces_country_name_town"),
+        # Not on status: nearly every space is published, and such an index lured SQLite's planner
+        # away from the spatial index (a scan of every space for a map view).
+        Index("ix_spaces_country", "country_code"),
+        # The default order of the list: page 1 of 100,000 spaces without sorting them all.
+        Index("ix_spaces_name", "name", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    street_address: Mapped[str | None] = mapped_column(String(300))
+    town: Mapped[str] = mapped_column(String(120))
+    region: Mapped[str | None] = mapped_column(String(120))
+    country_code: Mapped[str] = mapped_column(String(2))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    # "town": the town centre from the gazetteer (approximate); "exact": set on the building by hand.
+    location_precision: Mapped[str | None] = mapped_column(String(10))
+    website: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    # {"mon": [["09:00", "17:00"]], ...}; a missing day means closed, a missing dict means unknown.
+    opening_hours: Mapped[dict | None] = mapped_column(JSON)
+    internet_download_mbps: Mapped[int | None]
+    internet_upload_mbps: Mapped[int | None]
+    desks: Mapped[int | None]
+    price_notes: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="published")
+    source_url: Mapped[str | None] = mapped_column(String(1000))
+    # Folded (lower-case ASCII) name, town, region, description: accent-insensitive search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    amenities: Mapped[list[Amenity]] = relationship(secondary=space_amenities, order_by=Amenity.position)
+    community_builders: Mapped[list[CommunityBuilder]] = relationship(
+        secondary=space_community_builders, back_populates="spaces"
+    )
+    activities: Mapped[list[Activity]] = relationship(
+        back_populates="space",
+        cascade="all, delete-orphan",
+        order_by="Activity.starts_at",
+    )
+
+    # Optimistic locking: a stale edit raises StaleDataError instead of overwriting a newer one.
+    __mapper_args__ = {"version_id_col": version}
+
+    def refresh_search_text(self) -> None:
+        self.search_text = fold(" ".join(filter(None, [self.name, self.town, self.region, self.description])))
+
+    @property
+    def amenity_codes(self) -> list[str]:
+        return [amenity.code for amenity in self.amenities]
+
+    @property
+    def has_fibre(self) -> bool | None:
+        """Fibre is one amenity; None while nothing is known about the space's amenities."""
+        return ("fibre" in self.amenity_codes) if self.amenities else None
+
+
+class CommunityBuilder(Timestamped, Base):
+    """The person who hosts a space and runs its resident activities."""
+
+    __tablename__ = "community_builders"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    bio: Mapped[str | None] = mapped_column(Text)
+    public_contact: Mapped[str | None] = mapped_column(String(300))
+    spaces: Mapped[list[Space]] = relationship(secondary=space_community_builders, back_populates="community_builders")
+
+
