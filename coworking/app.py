@@ -80,7 +80,7 @@ async def refuse_host(scope: Scope, receive: Receive, send: Send) -> None:
     app: Litestar = scope["litestar_app"]
     request = app.request_class(scope=scope, receive=receive)
     response = handle_exception(request, HostNotAllowed())
-    await response.to_asgi_response(app=app, request=request)(scope, receive, send)
+    await response.to_asgi_response(app=None, request=request)(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
