@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from geopy.distance import geodesic
 from geopy.exc import GeocoderUnavailable
 from geopy.location import Location
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from coworking.exchange.seed import SEED_DIR, seed
@@ -172,7 +174,44 @@ def test_online_failure_falls_back_to_the_gazetteer(engine: Engine, gazetteer: G
 def test_nominatim_is_built_with_the_usage_policy(engine: Engine) -> None:
     geocoder = build_geocoder("nominatim", engine, "rural-coworking-directory/test (ops@example.org)")
     assert isinstance(geocoder, CachedGeocoder)
-    assert geocoder._online.min_delay_seconds == 1.0  # ≤ 1 request per second
-    assert geocoder._online.func.__self__.headers["User-Agent"] == "rural-coworking-directory/test (ops@example.org)"
+    assert geocoder.budget.seconds == 1.0  # ≤ 1 request per second
+    assert geocoder.online.headers["User-Agent"] == "rural-coworking-directory/test (ops@example.org)"
     with pytest.raises(ValueError, match="Unknown geocoder"):
         build_geocoder("google", engine, "x")
+
+
+def test_distinct_places_never_wait_for_the_online_limit(engine: Engine, gazetteer: GazetteerGeocoder) -> None:
+    """The process-wide 1 request/s limit once made every distinct ``near=`` wait its turn in a server
+    thread: twenty at once held twenty threads for twenty seconds. Now only one goes online; the rest
+    are answered offline at once, and nothing offline is stored as the online answer."""
+    online = FakeOnlineGeocoder(Location("Somewhere", (57.0, 25.0), {}))
+    geocoder = CachedGeocoder(online, "nominatim", engine, gazetteer, min_delay_seconds=60)
+    started = time.monotonic()
+    answers = [geocoder.geocode(town) for town in ("Cēsis", "Ogre", "Sigulda", "Valmiera", "Tukums")]
+    assert time.monotonic() - started < 2
+    assert online.calls == 1
+    assert answers[0].latitude == 57.0
+    assert [answer.raw["name"] for answer in answers[1:]] == ["Ogre", "Sigulda", "Valmiera", "Tukums"]
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(GeocodeCacheEntry)) == 1
+
+
+def test_the_online_answer_cache_is_bounded_by_age_and_size(engine: Engine, gazetteer: GazetteerGeocoder) -> None:
+    """One row per distinct query once grew forever."""
+    online = FakeOnlineGeocoder(Location("Somewhere", (57.0, 25.0), {}))
+    geocoder = CachedGeocoder(online, "nominatim", engine, gazetteer, min_delay_seconds=0, max_rows=3)
+    for number in range(6):
+        geocoder.geocode(f"Street {number}, Cēsis")
+    with Session(engine) as session:
+        kept = session.scalars(select(GeocodeCacheEntry.query).order_by(GeocodeCacheEntry.query)).all()
+    assert kept == ["street 3, cēsis", "street 4, cēsis", "street 5, cēsis"]
+    # Old answers are neither used nor kept.
+    with Session(engine) as session:
+        session.execute(
+            update(GeocodeCacheEntry).values(created_at=datetime.now(UTC) - timedelta(days=91))
+        )
+        session.commit()
+    geocoder.geocode("Street 5, Cēsis")
+    assert online.calls == 7
+    with Session(engine) as session:
+        assert session.scalars(select(GeocodeCacheEntry.query)).all() == ["street 5, cēsis"]

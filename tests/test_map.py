@@ -137,3 +137,19 @@ def test_panning_and_moving_keep_the_counts_right(client: TestClient, session: S
     for bbox in ["20.5,55.5,28.5,58.2", "5.5,47.0,15.5,55.0", "19.5,55.5,27.5,58.2", "-10.7,51.3,-5.9,55.5"]:
         collection = client.get("/api/v1/spaces.geojson", params={"bbox": bbox, "zoom": 7}).json()
         assert collection["total"] == _count_in(session, collection["bbox"]) > 0, bbox
+
+
+def test_free_text_never_fills_the_grid_cache(client: TestClient, session: Session) -> None:
+    """Every new ``q`` at a low zoom once built and kept a whole-directory grid (~1 s at 100,000 spaces)."""
+    make_space(session, "Ogre hub", "Ogre", latitude=56.82, longitude=24.60)
+    make_space(session, "Cēsis hub", "Cēsis", latitude=57.31, longitude=25.27)
+    grids = client.app.state.map_grids
+    grids.clear()
+    for word in ("ogre", "hub", "cesis", "zzz", "ogre hub"):
+        answer = client.get("/api/v1/spaces.geojson", params={"bbox": "-25,34,45,72", "zoom": 4, "q": word})
+        assert answer.status_code == 200
+    assert len(grids) == 0
+    assert client.get("/api/v1/spaces.geojson", params={"bbox": "-25,34,45,72", "zoom": 4, "q": "hub"}).json()["total"] == 2
+    for country in ("LV", "EE"):
+        client.get("/api/v1/spaces.geojson", params={"bbox": "-25,34,45,72", "zoom": 4, "country": country})
+    assert len(grids) == 2

@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
+import time
 from collections.abc import Callable
+from datetime import timedelta
 from functools import cache
 
 from babel import Locale
 from geopy.exc import GeopyError
-from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from coworking.core.cache import TimedCache
+from coworking.core.models import utcnow
 from coworking.core.text import fold
 from coworking.geo.models import GeocodeCacheEntry, Place, PlaceName
 
@@ -85,7 +88,9 @@ class GazetteerGeocoder(Geocoder):
         super().__init__(user_agent="rural-coworking-directory")
         self.engine = engine
         # The gazetteer changes only when data is loaded (and seeding adds villages): answers are kept
-        # an hour, so a village added by a later import is found within the hour.
+        # an hour, so a village added by a later import is found within the hour. Keys are what
+        # visitors type (at most 120 characters), so the entry count bounds the memory: 2,048 short
+        # lists of places, well under a few MB.
         self._answers: TimedCache[object] = TimedCache(seconds=3600, max_entries=cache_size)
 
     def _memo(self, key: tuple, compute: Callable[[], object]) -> object:
@@ -197,11 +202,39 @@ def _prefix(name: str):  # noqa: ANN202
     return (PlaceName.folded_name >= name) & (PlaceName.folded_name < name + "\x7f")
 
 
+class RequestBudget:
+    """At most one online request per ``seconds``, never waited for.
+
+    geopy's RateLimiter sleeps until the next slot: with one process-wide limit, twenty residents typing
+    twenty different places would hold twenty of the server's threads for up to twenty seconds. Here a
+    request either gets the slot now or is answered offline (the gazetteer) at once.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            if now < self._next:
+                return False
+            self._next = now + self.seconds
+            return True
+
+
 class CachedGeocoder(Geocoder):
     """An online geocoder, asked at most once per second and once per query, falling back offline.
 
     Answers (including "not found") are kept in the ``geocode_cache`` table, as Nominatim's usage
-    policy asks; when the service fails or is unreachable, the offline gazetteer answers instead.
+    policy asks; when the service fails, is unreachable or was asked less than a second ago, the offline
+    gazetteer answers instead (and nothing is stored, so the next request may ask online again).
+
+    The table grows from what visitors type, so it is bounded twice: answers older than ``max_age_days``
+    are neither used nor kept (addresses and their coordinates do change), and beyond ``max_rows`` the
+    oldest go first (50,000 short rows are a few MB; at one new query a second it is half a day of
+    distinct searches before anything useful is evicted).
     """
 
     def __init__(
@@ -211,17 +244,17 @@ class CachedGeocoder(Geocoder):
         engine: Engine,
         fallback: GazetteerGeocoder,
         min_delay_seconds: float = 1.0,
+        max_age_days: float = 90.0,
+        max_rows: int = 50_000,
     ) -> None:
         super().__init__(user_agent="rural-coworking-directory")
         self.provider = provider
         self.engine = engine
         self.fallback = fallback
-        self._online = RateLimiter(
-            online.geocode,
-            min_delay_seconds=min_delay_seconds,
-            max_retries=0,
-            swallow_exceptions=False,
-        )
+        self.online = online
+        self.budget = RequestBudget(min_delay_seconds)
+        self.max_age = timedelta(days=max_age_days)
+        self.max_rows = max_rows
 
     def geocode(self, query: str, *, exactly_one: bool = True, **kwargs: object) -> Location | list[Location] | None:
         _, _, point = parse_place_query(query or "")
@@ -233,13 +266,16 @@ class CachedGeocoder(Geocoder):
                 select(GeocodeCacheEntry.result).where(
                     GeocodeCacheEntry.provider == self.provider,
                     GeocodeCacheEntry.query == key,
+                    GeocodeCacheEntry.created_at >= utcnow() - self.max_age,
                 )
             ).first()
         if entry is not None:
             result = entry[0]
+        elif not self.budget.take():
+            return self.fallback.geocode(query, exactly_one=exactly_one, **kwargs)
         else:
             try:
-                location = self._online(query, exactly_one=True)
+                location = self.online.geocode(query, exactly_one=True)
             except GeopyError:
                 return self.fallback.geocode(query, exactly_one=exactly_one, **kwargs)
             result = (
@@ -262,10 +298,28 @@ class CachedGeocoder(Geocoder):
         return location if exactly_one else [location]
 
     def _store(self, key: str, result: dict | None) -> None:
+        """Keep an answer (replacing an expired one), then drop what is past its age or over the size."""
         dialect = sqlite if self.engine.dialect.name == "sqlite" else postgresql
-        statement = dialect.insert(GeocodeCacheEntry).values(provider=self.provider, query=key, result=result)
+        values = {"provider": self.provider, "query": key, "result": result, "created_at": utcnow()}
+        statement = dialect.insert(GeocodeCacheEntry).values(**values)
+        mine = GeocodeCacheEntry.provider == self.provider
         with self.engine.begin() as connection:
-            connection.execute(statement.on_conflict_do_nothing())
+            connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["provider", "query"], set_={"result": result, "created_at": values["created_at"]}
+                )
+            )
+            connection.execute(delete(GeocodeCacheEntry).where(mine, GeocodeCacheEntry.created_at < utcnow() - self.max_age))
+            # Rows past the newest max_rows (an indexed walk from the newest end; usually nothing).
+            oldest_kept = connection.scalar(
+                select(GeocodeCacheEntry.created_at)
+                .where(mine)
+                .order_by(GeocodeCacheEntry.created_at.desc())
+                .offset(self.max_rows - 1)
+                .limit(1)
+            )
+            if oldest_kept is not None:
+                connection.execute(delete(GeocodeCacheEntry).where(mine, GeocodeCacheEntry.created_at < oldest_kept))
 
     def suggest(self, text: str, limit: int = 8) -> list[Location]:
         return self.fallback.suggest(text, limit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coworking.core.models import Base, utcnow
@@ -54,6 +54,9 @@ class GeocodeCacheEntry(Base):
     """An online geocoder's answer, kept so each address is asked for once (Nominatim's usage policy)."""
 
     __tablename__ = "geocode_cache"
+    # Pruning by age and size walks this index from either end.
+    __table_args__ = (Index("ix_geocode_cache_provider_created", "provider", "created_at"),)
+
     provider: Mapped[str] = mapped_column(String(20), primary_key=True)
     query: Mapped[str] = mapped_column(String(300), primary_key=True)
     # None when the provider found nothing: "not found" is an answer worth remembering too.

@@ -2,8 +2,13 @@
 
 Spaces are binned into a grid aligned to whole cells (about 64 screen pixels at the requested zoom).
 The requested box is widened to whole cells, so the clusters' counts add up exactly to the spaces
-in the box the answer states. Grids of the whole directory are kept per zoom level and filter set for
-a short while: a pan or zoom then costs a few hundred dictionary look-ups, not a scan of every space.
+in the box the answer states. The database bins (GROUP BY cell): one pass over the matching spaces,
+and only cells travel to Python.
+
+Grids of the whole directory are kept per zoom level and filter set for a short while, so a pan or
+zoom costs a few hundred dictionary look-ups. Only filters from fixed vocabularies (countries,
+amenities, upcoming) make such keys; a free-text search is never cached (every new word would
+build and keep a whole-directory grid): it bins the requested box alone, which its index narrows.
 """
 
 from __future__ import annotations
@@ -12,12 +17,11 @@ import math
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Integer, cast, func
 from sqlalchemy.orm import Session
 
 from coworking.core.cache import TimedCache
 from coworking.core.errors import InvalidInput
-from coworking.core.text import fold
 from coworking.core.vocabulary import N_
 from coworking.geo.distance import BoundingBox
 from coworking.spaces.models import Space
@@ -31,7 +35,11 @@ CELL_LEVELS_PER_TILE = 2
 MAX_CELLS = 256
 # Grids finer than this are computed from the spaces in the box alone (few, thanks to the index).
 MAX_CACHED_LEVEL = 12
+# A write shows on the map within this time; long enough that a burst of pans shares one build.
 CACHE_SECONDS = 30.0
+# Grids per worker: one per zoom level (0–12) for two or so filter sets. A grid of the whole directory
+# holds one entry per occupied cell (tens of thousands at level 14 with 100,000 spaces), so the
+# bound keeps a worker's grids to a few tens of MB whatever filters visitors combine.
 CACHE_ENTRIES = 24
 
 
@@ -48,22 +56,6 @@ class Cell:
     slug: str = ""
     name: str = ""
     approximate: bool = True
-
-    def add(
-        self,
-        slug: str,
-        name: str,
-        latitude: float,
-        longitude: float,
-        precision: str | None,
-    ) -> None:
-        self.count += 1
-        self.latitude_sum += latitude
-        self.longitude_sum += longitude
-        self.south, self.north = min(self.south, latitude), max(self.north, latitude)
-        self.west, self.east = min(self.west, longitude), max(self.east, longitude)
-        if self.count == 1:
-            self.slug, self.name, self.approximate = slug, name, precision != "exact"
 
 
 @dataclass(frozen=True)
@@ -115,29 +107,56 @@ def snap(box: BoundingBox, level: int) -> BoundingBox:
     )
 
 
-def _bin(rows, level: int) -> Grid:  # noqa: ANN001 - rows of (slug, name, latitude, longitude, precision)
-    grid, size = Grid(level=level), cell_size(level)
-    for slug, name, latitude, longitude, precision in rows:
-        key = _cell_of(latitude, longitude, size)
-        cell = grid.cells.get(key)
-        if cell is None:
-            cell = grid.cells[key] = Cell()
-        cell.add(slug, name, latitude, longitude, precision)
+def _cell_index(value: ColumnElement[float], size: float, dialect: str) -> ColumnElement[int]:
+    """floor(value / size) for a value that is never negative (degrees shifted by 180 or 90)."""
+    # SQLite's CAST truncates (a floor for positive numbers) and SQLite may lack floor();
+    # PostgreSQL's CAST rounds, so it floors explicitly.
+    quotient = value / size
+    return func.floor(quotient) if dialect == "postgresql" else cast(quotient, Integer)
+
+
+def _bin(session: Session, statement, level: int) -> Grid:  # noqa: ANN001 - a Select of spaces
+    """The spaces ``statement`` selects, binned into the level's cells by the database."""
+    size, dialect = cell_size(level), session.get_bind().dialect.name
+    column = _cell_index(Space.longitude + 180.0, size, dialect).label("column")
+    row = _cell_index(Space.latitude + 90.0, size, dialect).label("row")
+    cells = statement.with_only_columns(
+        column,
+        row,
+        func.count(),
+        func.sum(Space.latitude),
+        func.sum(Space.longitude),
+        func.min(Space.latitude),
+        func.min(Space.longitude),
+        func.max(Space.latitude),
+        func.max(Space.longitude),
+        # Read only for a cell of one space, where min is that space's own value.
+        func.min(Space.slug),
+        func.min(Space.name),
+        func.min(Space.location_precision),
+    ).group_by(column, row)
+    grid = Grid(level=level)
+    for column_index, row_index, count, lat_sum, lon_sum, south, west, north, east, slug, name, precision in (
+        session.execute(cells)
+    ):
+        grid.cells[(int(column_index), int(row_index))] = Cell(
+            count=count,
+            latitude_sum=lat_sum,
+            longitude_sum=lon_sum,
+            south=south,
+            west=west,
+            north=north,
+            east=east,
+            slug=slug if count == 1 else "",
+            name=name if count == 1 else "",
+            approximate=precision != "exact",
+        )
     return grid
 
 
 def grid_cache() -> TimedCache[Grid]:
     """Whole-directory grids per (filters, level), kept for CACHE_SECONDS in each worker process."""
     return TimedCache(seconds=CACHE_SECONDS, max_entries=CACHE_ENTRIES)
-
-
-_LOCATED = (
-    Space.slug,
-    Space.name,
-    Space.latitude,
-    Space.longitude,
-    Space.location_precision,
-)
 
 
 def _grid_for(
@@ -157,12 +176,12 @@ def _grid_for(
         statement = filtered_spaces(filters, now, session.get_bind().dialect.name).where(
             Space.latitude.is_not(None), Space.longitude.is_not(None), *conditions
         )
-        return _bin(session.execute(statement.with_only_columns(*_LOCATED)), level)
+        return _bin(session, statement, level)
 
-    if level > MAX_CACHED_LEVEL:
+    if filters.q or level > MAX_CACHED_LEVEL:
         return located(within_box(session.get_bind().dialect.name, box))
-    # Normalised, so "DE,FR" and "FR,DE" or "Cēsis" and "cesis" share one grid.
-    key = (fold(filters.q), tuple(sorted(filters.countries)), tuple(sorted(filters.amenities)), filters.upcoming, level)
+    # Normalised, so "DE,FR" and "FR,DE" share one grid; every part comes from a fixed vocabulary.
+    key = (tuple(sorted(filters.countries)), tuple(sorted(filters.amenities)), filters.upcoming, level)
     return cache.get(key, located)
 
 
