@@ -99,6 +99,10 @@ class Translator:
     def datetime(self, value: datetime, format: str = "medium", tzinfo: str = "UTC") -> str:  # noqa: A002
         return format_datetime(value, format=format, tzinfo=tzinfo, locale=self._babel_locale)
 
+    def weekday(self, index: int) -> str:
+        """The name of a day (0 = Monday) as it stands alone, a heading say: "Monday", "Pirmdiena"."""
+        return self._babel_locale.days["stand-alone"]["wide"][index]
+
     def km(self, value: float) -> str:
         """A distance as people say it: one decimal below 10 km ("3,5" in Latvian), whole km above."""
         return format_decimal(

@@ -1,4 +1,4 @@
-"""What every vocabulary is made of (a code and a translatable label), and the weekdays.
+"""What every vocabulary is made of (a code and a translatable label), and the days of a schedule.
 
 Labels are marked with ``N_`` so Babel extracts them; they are translated when rendered.
 """
@@ -18,12 +18,6 @@ class Term:
     label: str
 
 
-WEEKDAYS: tuple[Term, ...] = (
-    Term("mon", N_("Monday")),
-    Term("tue", N_("Tuesday")),
-    Term("wed", N_("Wednesday")),
-    Term("thu", N_("Thursday")),
-    Term("fri", N_("Friday")),
-    Term("sat", N_("Saturday")),
-    Term("sun", N_("Sunday")),
-)
+# The days of an opening-hours schedule, Monday first (ISO 8601); their names come from Babel's locale
+# data in every language, so no catalogue has to carry them.
+WEEKDAY_CODES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -18,7 +18,7 @@ from coworking.core.i18n import (
     translator,
 )
 from coworking.core.links import http_url
-from coworking.core.vocabulary import WEEKDAYS
+from coworking.core.vocabulary import WEEKDAY_CODES
 
 
 def request_path(request: Request) -> str:
@@ -101,7 +101,7 @@ def install_template_globals(environment: Any, settings: Any, vocabularies: dict
         _=_gettext,
         gettext=_gettext,
         ngettext=_ngettext,
-        WEEKDAYS=WEEKDAYS,
+        WEEKDAY_CODES=WEEKDAY_CODES,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         settings=settings,
         query_string=query_string,
@@ -117,6 +117,7 @@ def install_template_globals(environment: Any, settings: Any, vocabularies: dict
         "date",
         "datetime",
         "km",
+        "weekday",
     ):
         environment.filters[name] = _formatter(name)
 

@@ -7,8 +7,7 @@ from litestar.response import Template
 
 from coworking.accounts.permissions import Permission
 from coworking.core.db import DbSession
-from coworking.core.web import page
-from coworking.spaces.controllers import search_page_context
+from coworking.spaces.controllers import search_page
 from coworking.spaces.query import Search
 
 
@@ -19,5 +18,4 @@ class MapPage(Controller):
 
     @get("/", name="map", sync_to_thread=True)
     def show(self, request: Request, db_session: DbSession, search: Search) -> Template:
-        context, status = search_page_context(request, db_session, search, "/map")
-        return page(request, "map/map.html", context, partial="spaces/_results.html", status_code=status)
+        return search_page(request, db_session, search, "/map", "map/map.html")

@@ -43,19 +43,21 @@ CACHE_SECONDS = 30.0
 CACHE_ENTRIES = 24
 
 
-@dataclass
+@dataclass(frozen=True)
 class Cell:
-    count: int = 0
-    latitude_sum: float = 0.0
-    longitude_sum: float = 0.0
-    south: float = 90.0
-    west: float = 180.0
-    north: float = -90.0
-    east: float = -180.0
+    """The spaces of one grid cell: how many, their centre (from the sums) and their extent."""
+
+    count: int
+    latitude_sum: float
+    longitude_sum: float
+    south: float
+    west: float
+    north: float
+    east: float
     # The one space of a single-space cell, shown as itself rather than as a cluster.
-    slug: str = ""
-    name: str = ""
-    approximate: bool = True
+    slug: str
+    name: str
+    approximate: bool
 
 
 @dataclass(frozen=True)
@@ -136,21 +138,8 @@ def _bin(session: Session, statement, level: int) -> Grid:  # noqa: ANN001 - a S
         func.min(Space.location_precision),
     ).group_by(column, row)
     grid = Grid(level=level)
-    for column_index, row_index, count, lat_sum, lon_sum, south, west, north, east, slug, name, precision in (
-        session.execute(cells)
-    ):
-        grid.cells[(int(column_index), int(row_index))] = Cell(
-            count=count,
-            latitude_sum=lat_sum,
-            longitude_sum=lon_sum,
-            south=south,
-            west=west,
-            north=north,
-            east=east,
-            slug=slug if count == 1 else "",
-            name=name if count == 1 else "",
-            approximate=precision != "exact",
-        )
+    for column_index, row_index, *sums_and_extent, slug, name, precision in session.execute(cells):
+        grid.cells[(int(column_index), int(row_index))] = Cell(*sums_and_extent, slug, name, precision != "exact")
     return grid
 
 

@@ -18,7 +18,7 @@ from coworking.core.models import utcnow
 from coworking.core.web import page, public_url
 from coworking.geo.schemas import PlaceNotFound
 from coworking.spaces.jsonld import space_json_ld
-from coworking.spaces.query import SORTS, Search, build_space_query
+from coworking.spaces.query import SORTS, Search, SearchParams, build_space_query
 from coworking.spaces.services import directory_stats, find_spaces, get_space
 
 # The distances offered in the form; any value from 1 to 500 km works in a link.
@@ -56,6 +56,12 @@ def search_page_context(
     return context, 400 if errors else 200
 
 
+def search_page(request: Request, db_session: Session, search: SearchParams, action: str, template: str) -> Template:
+    """A page of search results (``template``); an htmx request gets only the results fragment."""
+    context, status = search_page_context(request, db_session, search, action)
+    return page(request, template, context, partial="spaces/_results.html", status_code=status)
+
+
 class SpacePages(Controller):
     path = "/spaces"
     include_in_schema = False
@@ -63,8 +69,7 @@ class SpacePages(Controller):
 
     @get("/", name="spaces", sync_to_thread=True)
     def search(self, request: Request, db_session: DbSession, search: Search) -> Template:
-        context, status = search_page_context(request, db_session, search, "/spaces")
-        return page(request, "spaces/list.html", context, partial="spaces/_results.html", status_code=status)
+        return search_page(request, db_session, search, "/spaces", "spaces/list.html")
 
     @get("/{slug:str}", name="space", sync_to_thread=True)
     def detail(self, request: Request, db_session: DbSession, slug: FromPath[str]) -> Template:

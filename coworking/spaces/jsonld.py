@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from coworking.core.vocabulary import WEEKDAYS
+from coworking.core.vocabulary import WEEKDAY_CODES
 from coworking.spaces.schemas import SpaceDetail
 from coworking.spaces.vocabulary import AMENITY_LABELS
 
-_SCHEMA_DAYS = {term.code: term.label for term in WEEKDAYS}
+# schema.org names its days in English: https://schema.org/DayOfWeek
+_SCHEMA_DAYS = dict(zip(WEEKDAY_CODES, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True))
 
 
 def space_json_ld(space: SpaceDetail, url: str) -> dict[str, Any]:
