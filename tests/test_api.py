@@ -98,3 +98,27 @@ def test_healthz(client: TestClient) -> None:
         "status": "ok",
         "database": "ok",
     }
+
+
+def test_pages_and_api_check_a_search_with_one_path_and_one_wording(client: TestClient, session: Session) -> None:
+    """The API once validated with Litestar's parameters ("Expected `int` >= 1") and again by hand, the
+    pages by hand only: now both ask build_space_query, and answer in the visitor's language."""
+    make_space(session, "SKOLA6")
+    for query, field, english, latvian in [
+        ("page=0", "page", "The page number must be a whole number from 1.", "Lapas numuram jābūt veselam skaitlim"),
+        ("per_page=abc", "per_page", "Results per page must be between 1 and 100.", "Rezultātu skaitam lapā"),
+        ("radius_km=-5&near=Cesis", "radius_km", "The distance must be a number of kilometres from 1 to 500.", "Attālumam"),
+    ]:
+        api = client.get(f"/api/v1/spaces?{query}")
+        assert api.status_code == 400 and _problem(api)["errors"] == {field: english}, query
+        assert _problem(api)["detail"] == "Some parameters are not valid."
+        page = client.get(f"/spaces?{query}")
+        assert page.status_code == 400 and english in page.text, query
+        in_latvian = client.get(f"/api/v1/spaces?{query}", headers={"accept-language": "lv"})
+        assert _problem(in_latvian)["errors"][field].startswith(latvian), in_latvian.text
+        assert _problem(in_latvian)["detail"] == "Daži parametri nav derīgi."
+    not_found = client.get("/api/v1/spaces?near=Xyzzyville")
+    assert _problem(not_found)["detail"] == "We could not find 'Xyzzyville'."
+    assert _problem(not_found)["errors"] == {"near": "We could not find this place."}
+    map_answer = client.get("/api/v1/spaces.geojson?bbox=1,2,3&zoom=x")
+    assert map_answer.status_code == 400
