@@ -52,7 +52,6 @@ class Settings:
     # Served over HTTPS (COWORKING_HTTPS=1): cookies are Secure and browsers are told to stay on HTTPS (HSTS).
     https: bool = False
     locales: tuple[str, ...] = ("en", "lv")
-    default_locale: str = "en"
     debug: bool = False
     templates_dir: Path = field(default=PROJECT_ROOT / "templates")
     static_dir: Path = field(default=PROJECT_ROOT / "static")
