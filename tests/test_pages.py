@@ -64,7 +64,7 @@ def test_pagination_links_keep_the_filters(client: TestClient, session: Session)
     for number in range(23):
         make_space(session, f"Hub {number:02d}", amenities=("desks",))
     page = client.get("/spaces", params={"amenity": "desks"})
-    assert "23 spaces found" in page.text
+    assert '<p class="search-summary">23 spaces</p>' in page.text
     assert 'href="/spaces?amenity=desks&amp;page=2"' in page.text
     second = client.get("/spaces", params={"amenity": "desks", "page": 2})
     assert "Hub 22" in second.text and "Hub 00" not in second.text

@@ -16,15 +16,20 @@
     var zoom = parseInt(labels.zoom, 10);
     if (center.length === 2 && center.every(isFinite) && isFinite(zoom)) return { center: center, zoom: zoom };
     if (labels.origin) {
-      var origin = labels.origin.split(",").map(parseFloat);
+      // All the search reaches is in view, so the list (the spaces in view) is all the search found:
+      // the circle around the place, or the corridor from the start to the end of the route.
       var km = parseFloat(labels.originKm) || 50;
-      return { center: origin, zoom: km <= 10 ? 11 : km <= 30 ? 10 : km <= 60 ? 9 : 7 };
+      var reach = L.latLng(labels.origin.split(",").map(parseFloat)).toBounds(km * 2000);
+      if (labels.originEnd) reach.extend(L.latLng(labels.originEnd.split(",").map(parseFloat)).toBounds(km * 2000));
+      return { bounds: reach };
     }
     return EUROPE;
   }
 
   var view = initialView();
-  var map = L.map(element, { zoomSnap: 1 }).setView(view.center, view.zoom);
+  var map = L.map(element, { zoomSnap: 1 });
+  if (view.bounds) map.fitBounds(view.bounds);
+  else map.setView(view.center, view.zoom);
   L.tileLayer(labels.tiles, { maxZoom: 19, attribution: labels.attribution }).addTo(map);
   var markers = L.layerGroup().addTo(map);
   var bySlug = {};

@@ -5,8 +5,32 @@
   document.body.addEventListener("htmx:afterSwap", function (event) {
     if (!event.detail.target || event.detail.target.id !== "results") return;
     var status = document.getElementById("results-status");
-    var summary = document.querySelector("#results .result-count, #results .notice, #results [role=alert]");
+    var summary = document.querySelector("#results .search-summary, #results .notice, #results [role=alert]");
     if (status && summary) status.textContent = summary.textContent.trim().replace(/\s+/g, " ");
+  });
+  // The search form folds into "Change search" after a search, so that a phone's first screen shows
+  // the results. A wide screen has room for it beside them on /spaces: open it there. (On /map the
+  // form sits above the list in the side panel, so it stays folded.)
+  var wide = window.matchMedia("(min-width: 1024px)");
+  var panel = document.querySelector("details.search-panel");
+  function beside(details) { return wide.matches && details.closest(".search-layout") !== null; }
+  if (panel && beside(panel)) panel.open = true;
+  // A search sent with the form's button (or Enter) folds it again once the results are in, as a
+  // reload without JavaScript would; searches while typing or choosing leave it open.
+  var submitted = false;
+  document.addEventListener("submit", function (event) {
+    if (event.target.id === "filters") submitted = true;
+  });
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "results" || !submitted) return;
+    submitted = false;
+    if (!panel || event.detail.xhr.status !== 200 || beside(panel)) return;
+    var summary = panel.querySelector(":scope > summary");
+    var hadFocus = panel.contains(document.activeElement) && document.activeElement !== summary;
+    summary.textContent = panel.dataset.labelChange || summary.textContent;
+    panel.open = false;
+    if (hadFocus) summary.focus({ preventScroll: true });
+    if (panel.getBoundingClientRect().top < 0) panel.scrollIntoView({ block: "start" });
   });
   // The language links return to the page as it is now, including a search htmx pushed into the URL.
   document.addEventListener("click", function (event) {

@@ -13,8 +13,8 @@ pytestmark = pytest.mark.browser
 
 
 def result_count(page: Page) -> int:
-    text = page.locator("#results .result-count").inner_text()
-    match = re.search(r"(\d+) spaces? found", text)
+    text = page.locator("#results .search-summary").inner_text()
+    match = re.search(r"(\d+) spaces?\b", text)
     assert match, f"no count in {text!r}"
     return int(match.group(1))
 

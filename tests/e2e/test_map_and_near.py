@@ -23,7 +23,7 @@ def test_village_typed_without_diacritics_finds_the_nearest_spaces(page: Page, c
     field.fill("Lielvarde")
     page.get_by_role("button", name="Find spaces nearby").click()
     expect(page).to_have_url(re.compile(r"/spaces\?near=Lielvarde"))
-    expect(page.locator(".origin")).to_contain_text("Lielvārde")
+    expect(page.locator(".search-summary")).to_contain_text("Lielvārde")
     cards = page.locator(".space-card")
     expect(cards.first).to_contain_text("CoLabora Lielvārde")
     expect(cards.first.locator(".distance")).to_contain_text("Less than 1 km away")
@@ -38,12 +38,12 @@ def test_unknown_village_gets_suggestions(page: Page) -> None:
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("We could not find “Lielvade”")
     alert.get_by_role("link", name=re.compile("Lielvārde")).click()
-    expect(page.locator(".origin")).to_contain_text("Lielvārde")
+    expect(page.locator(".search-summary")).to_contain_text("Lielvārde")
 
 
 def test_along_the_way(page: Page) -> None:
     page.goto("/spaces?from=R%C4%ABga&to=C%C4%93sis&corridor_km=10")
-    expect(page.locator(".origin")).to_contain_text("Cēsis")
+    expect(page.locator(".search-summary")).to_contain_text("Cēsis")
     names = page.locator(".space-card h3").all_inner_texts()
     assert names[-1] == "SKOLA6" and len(names) >= 2
     screenshot(page, "21-along-the-way")
@@ -67,19 +67,19 @@ def test_map_list_follows_the_view_and_the_url_keeps_it(browser: Browser, base_u
         assert collection["features"] and len(first.value.body()) < 60_000
         # Markers and clusters show although the tiles cannot load.
         expect(page.locator(".leaflet-marker-icon.cluster").first).to_be_visible()
-        europe = page.locator(".result-count").inner_text()
+        europe = page.locator(".search-summary").inner_text()
 
         # Zoom to Latvia: the list is refetched for the view and the URL records it.
         with page.expect_response(lambda response: "/map?" in response.url and "bbox=" in response.url):
             page.goto("/map?center=56.95,24.9&zoom=8")
-        expect(page.locator(".result-count")).not_to_have_text(europe)
+        expect(page.locator(".search-summary")).not_to_have_text(europe)
         expect(page.locator("#results")).to_contain_text("CoLabora Lielvārde")
         expect(page.locator("#results")).not_to_contain_text("Ludgate")
         latitude, longitude, zoom = _map_view(page)
         assert (round(latitude, 1), round(longitude, 1), zoom) == (57.0, 24.9, 8)
 
         # Zoom in with the control: the list follows again.
-        before = page.locator(".result-count").inner_text()
+        before = page.locator(".search-summary").inner_text()
         with page.expect_response(lambda response: "/map?" in response.url and "bbox=" in response.url):
             page.get_by_role("button", name="Zoom in").click()
         assert _map_view(page)[2] == 9
@@ -92,7 +92,7 @@ def test_map_list_follows_the_view_and_the_url_keeps_it(browser: Browser, base_u
             page.mouse.up()
         assert _map_view(page)[1] < longitude
         expect(page.locator("#results")).to_contain_text("Biznesa vēstniecība")  # Tīraine, by Rīga
-        assert page.locator(".result-count").inner_text() != before or "Biznesa" in before
+        assert page.locator(".search-summary").inner_text() != before or "Biznesa" in before
 
         # A result's "Show on map" opens its popup.
         page.goto("/map?center=57.31188,25.27456&zoom=13")

@@ -29,7 +29,7 @@ def assert_lielvarde_detail(page: Page) -> None:
 
 def test_search_without_diacritics_swaps_results_and_opens_the_space(page: Page, console: ConsoleLog) -> None:
     page.goto("/spaces")
-    expect(page.locator(".result-count")).to_contain_text("spaces found")
+    expect(page.locator(".search-summary")).to_have_text(re.compile(r"^\d+ spaces$"))
     # Marks that a full page load would wipe out: only #results may change.
     page.evaluate("window.__sameDocument = true")
     page.locator("h1").evaluate("h1 => h1.dataset.marker = 'kept'")
@@ -47,7 +47,7 @@ def test_search_without_diacritics_swaps_results_and_opens_the_space(page: Page,
     results = page.locator("#results")
     expect(results.get_by_role("link", name=SPACE)).to_be_visible()
     expect(page).to_have_url(re.compile(r"[?&]q=Lielvarde(&|$)"))
-    expect(results.locator(".result-count")).to_have_text(re.compile(r"^\s*1 space found\s*$"))
+    expect(results.locator(".search-summary")).to_have_text("“Lielvarde” · 1 space")
     assert page.evaluate("window.__sameDocument === true"), "the search reloaded the whole page"
     expect(page.locator("h1")).to_have_attribute("data-marker", "kept")
     expect(search).to_have_value("Lielvarde")
@@ -76,7 +76,7 @@ def test_search_works_without_javascript(browser: Browser, base_url: str) -> Non
         with page.expect_navigation():
             page.get_by_role("button", name="Show spaces").click()
         expect(page).to_have_url(re.compile(r"/spaces\?.*q=Lielvarde"))
-        expect(page.locator(".result-count")).to_have_text(re.compile(r"^\s*1 space found\s*$"))
+        expect(page.locator(".search-summary")).to_have_text("“Lielvarde” · 1 space")
         link = page.locator("#results").get_by_role("link", name=SPACE)
         expect(link).to_be_visible()
         screenshot(page, "04-nojs-search-results")
