@@ -4,6 +4,7 @@ handler, the security headers and the edge; no rules of its own."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from advanced_alchemy.extensions.litestar import (
     SQLAlchemyPlugin,
@@ -24,13 +25,16 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
 
+from coworking.accounts.controllers import AccountPages
 from coworking.accounts.permissions import Permission, require_permission
+from coworking.accounts.sessions import build_session_store
 from coworking.activities.vocabulary import ACTIVITY_KIND_LABELS
 from coworking.core.cache import TimedCache
 from coworking.core.db import make_engine
 from coworking.core.edge import HostNotAllowed, edge
 from coworking.core.errors import handle_exception
 from coworking.core.logs import install_log_escaping
+from coworking.core.ratelimit import build_rate_limiter
 from coworking.core.security import SiteCSRFMiddleware, csrf_config, security_headers
 from coworking.core.settings import Settings
 from coworking.core.web import install_template_globals
@@ -111,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PlacesApi,
             NetworkPages,
             NetworksApi,
+            AccountPages,
             create_static_files_router(
                 path="/static",
                 directories=[settings.static_dir],
@@ -138,10 +143,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
             openapi_router=Router(path="/schema", route_handlers=[], opt={"permission": Permission.SITE_STATUS}),
         ),
         exception_handlers={Exception: handle_exception},
+        # The engine is the app's own: its connections close with it.
+        on_shutdown=[engine.dispose],
         before_send=[security_headers(settings)],
         state=State(
             {
                 "settings": settings,
+                "engine": engine,
+                "sessions": build_session_store(
+                    settings.redis_url,
+                    engine,
+                    idle=timedelta(minutes=settings.session_idle_minutes),
+                    lifetime=timedelta(days=settings.session_lifetime_days),
+                ),
+                "rate_limiter": build_rate_limiter(settings.redis_url, engine),
                 "geocoder": build_geocoder(settings.geocoder, engine, settings.geocoder_user_agent),
                 "map_grids": grid_cache(),
                 # Counts over every space (home, search form, about): a scan worth doing every 30 s, not per request.

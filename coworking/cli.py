@@ -71,3 +71,57 @@ def serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         proxy_headers=True,
     )
+
+
+@main.command()
+@click.option("--clear", is_flag=True, help="Delete every message in the outbox (sent or not).")
+@click.option("--send", is_flag=True, help="Send what is due through COWORKING_SMTP_URL now.")
+@click.option("--all", "include_sent", is_flag=True, help="Show sent messages too.")
+def outbox(clear: bool, send: bool, include_sent: bool) -> None:
+    """Show the e-mail waiting in the outbox (with its links), send it, or empty it."""
+    from coworking.core.db import make_engine
+    from coworking.core.mail import SmtpSettings, clear_outbox, deliver_pending, outbox_lines
+    from coworking.migrations import migrate as run_migrations
+
+    settings = Settings.from_env()
+    run_migrations(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        if clear:
+            click.echo(f"Outbox emptied: {clear_outbox(engine)} message(s) deleted.")
+            return
+        if send:
+            if not settings.smtp_url:
+                raise click.UsageError("COWORKING_SMTP_URL is not set: there is nowhere to send to.")
+            report = deliver_pending(engine, SmtpSettings.from_url(settings.smtp_url, settings.mail_from))
+            click.echo(f"Sent {report.sent}, failed {report.failed}, still waiting {report.waiting}.")
+            return
+        lines = outbox_lines(engine, include_sent=include_sent)
+        click.echo("\n".join(lines) if lines else "The outbox is empty.")
+    finally:
+        engine.dispose()
+
+
+@main.command()
+@click.argument("email")
+@click.password_option(help="The password, for a new account (asked for when not given).")
+def createadmin(email: str, password: str) -> None:
+    """Make EMAIL an administrator (creating a confirmed account when it has none)."""
+    from sqlalchemy.orm import Session
+
+    from coworking.accounts.services import create_admin
+    from coworking.core.db import make_engine
+    from coworking.core.errors import InvalidInput
+    from coworking.migrations import migrate as run_migrations
+
+    settings = Settings.from_env()
+    run_migrations(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            user = create_admin(session, email, password)
+            click.echo(f"{user.email} is an administrator.")
+    except InvalidInput as error:
+        raise click.UsageError("; ".join(error.errors.values())) from error
+    finally:
+        engine.dispose()

@@ -4,8 +4,8 @@ Every route names its permission next to its path (``opt={"permission": ...}`` o
 handler); one guard asks ``can()`` for it, and a test fails for any route that names none. Services ask
 the same question before they change anything, so a rule holds whichever surface calls them.
 
-Today the directory is read-only and public: every permission below is granted to everyone. Accounts
-(community builders, network partners, admins) add their rules here, in ``can()``, and nowhere else.
+Roles (community builders of spaces, network partners of countries) add their rules here, in
+``can()``, and nowhere else.
 """
 
 from __future__ import annotations
@@ -13,9 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+import anyio.to_thread
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from sqlalchemy.orm import Session
+
+from coworking.accounts.models import User
+from coworking.core.settings import Settings
 
 
 class Permission(StrEnum):
@@ -25,13 +30,19 @@ class Permission(StrEnum):
     DIRECTORY_READ = "directory:read"
     # Machine and monitoring endpoints (health checks, the API's own description).
     SITE_STATUS = "site:status"
+    # Register, sign in, reset a forgotten password: the forms for people not signed in.
+    ACCOUNT_SIGN_IN = "account:sign-in"
+    # One's own account: its settings, password, deletion.
+    ACCOUNT_MANAGE = "account:manage"
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is asking. Anonymous until accounts exist; then a signed-in person with their roles."""
+    """Who is asking: anonymous, or a signed-in person (with the session they asked through)."""
 
     user_id: int | None = None
+    is_admin: bool = False
+    session_token: str | None = None
 
     @property
     def is_anonymous(self) -> bool:
@@ -41,24 +52,55 @@ class Actor:
 ANONYMOUS = Actor()
 
 # Granted to everyone, signed in or not.
-PUBLIC = frozenset({Permission.DIRECTORY_READ, Permission.SITE_STATUS})
+PUBLIC = frozenset({Permission.DIRECTORY_READ, Permission.SITE_STATUS, Permission.ACCOUNT_SIGN_IN})
+SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE})
 
 
 def can(actor: Actor, permission: Permission, resource: object | None = None) -> bool:
     """Whether ``actor`` may do ``permission`` (to ``resource``, when the rule depends on which one)."""
-    return permission in PUBLIC
+    if permission in PUBLIC:
+        return True
+    if permission in SIGNED_IN:
+        return not actor.is_anonymous
+    return False
 
 
-def current_actor(connection: ASGIConnection) -> Actor:
-    """The actor behind a request (anonymous until sign-in exists)."""
-    return ANONYMOUS
+def session_cookie(settings: Settings) -> str:
+    """The session cookie's name: with the ``__Host-`` prefix on HTTPS (Secure, Path=/, no Domain: ASVS 3.3.3)."""
+    return "__Host-session" if settings.https else "session"
 
 
-def require_permission(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+def _load_actor(state, token: str) -> Actor:  # noqa: ANN001 - the app's State
+    user_id = state.sessions.user_for(token)
+    if user_id is None:
+        return ANONYMOUS
+    with Session(state.engine) as session:
+        user = session.get(User, user_id)
+    if user is None:
+        return ANONYMOUS
+    return Actor(user_id=user.id, is_admin=user.is_admin, session_token=token)
+
+
+async def current_actor(connection: ASGIConnection) -> Actor:
+    """The actor behind a request, looked up once (in a worker thread: the store may be a database)."""
+    state = connection.scope.setdefault("state", {})
+    if "actor" in state:
+        return state["actor"]
+    token = connection.cookies.get(session_cookie(connection.app.state.settings))
+    # Static files never need to know who asks: no lookup for them.
+    if token and not connection.scope["path"].startswith("/static/"):
+        actor = await anyio.to_thread.run_sync(_load_actor, connection.app.state, token)
+    else:
+        actor = ANONYMOUS
+    state["actor"] = actor
+    return actor
+
+
+async def require_permission(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """The one guard: the route's named permission, asked of ``can()``. A route naming none is refused."""
     permission = handler.opt.get("permission")
     if not isinstance(permission, Permission):
         raise PermissionDeniedException("This route names no access rule.")
-    actor = current_actor(connection)
+    actor = await current_actor(connection)
     if not can(actor, permission):
         raise NotAuthorizedException() if actor.is_anonymous else PermissionDeniedException()

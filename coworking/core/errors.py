@@ -66,7 +66,14 @@ def _describe(exc: Exception, translator: Translator) -> tuple[int, str, dict[st
     return 500, translator.gettext(N_("Something went wrong on our side.")), {}
 
 
-def problem_response(status: int, detail: str, errors: dict[str, str] | None = None, **extra: object) -> Response:
+def problem_response(
+    status: int,
+    detail: str,
+    errors: dict[str, str] | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: object,
+) -> Response:
     body: dict[str, object] = {
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
@@ -76,19 +83,27 @@ def problem_response(status: int, detail: str, errors: dict[str, str] | None = N
     if errors:
         body["errors"] = errors
     body.update(extra)
-    return Response(content=body, status_code=status, media_type=PROBLEM_JSON)
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def handle_exception(request: Request, exc: Exception) -> Response:
     translator = request_translator(request)
     status, detail, errors = _describe(exc, translator)
+    # What the exception says in headers stays said: a 405's Allow (RFC 9110 requires it), say.
+    headers = exc.headers if isinstance(exc, HTTPException) else None
     if status >= 500:
         logger.exception("Unhandled error on %s", request_path(request), exc_info=exc)
     if is_api(request):
         extra = exc.problem_extra() if isinstance(exc, InvalidInput) else {}
-        return problem_response(status, detail, errors, **extra)
+        return problem_response(status, detail, errors, headers=headers, **extra)
     template = "errors/404.html" if status == 404 else "errors/error.html"
     body = request.app.template_engine.get_template(template).render(
-        request=request, status=status, detail=detail, locale=translator.locale, csrf_input=""
+        request=request,
+        status=status,
+        detail=detail,
+        locale=translator.locale,
+        csrf_input="",
+        # A 429 says when to try again (minutes, rounded up), from the Retry-After it sends.
+        retry_minutes=-(-int((headers or {}).get("Retry-After", 0)) // 60),
     )
-    return Response(content=body, status_code=status, media_type=MediaType.HTML)
+    return Response(content=body, status_code=status, media_type=MediaType.HTML, headers=headers)

@@ -51,6 +51,16 @@ class Settings:
     allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
     # Served over HTTPS (COWORKING_HTTPS=1): cookies are Secure and browsers are told to stay on HTTPS (HSTS).
     https: bool = False
+    # Sessions and rate limits in Redis (shared by every worker) instead of the database.
+    redis_url: str | None = None
+    # E-mail through this SMTP server (smtp://user:pass@host:587?starttls=1, smtps://…); without it,
+    # messages wait in the outbox table (`coworking outbox` shows them).
+    smtp_url: str | None = None
+    mail_from: str = "Rural Coworking Network <noreply@localhost>"
+    # A session ends after this long without a request, and after session_lifetime in any case
+    # (ASVS 7.3.1, 7.3.2): long enough for an afternoon of editing, short enough for a shared computer.
+    session_idle_minutes: int = 240
+    session_lifetime_days: int = 14
     locales: tuple[str, ...] = ("en", "lv")
     debug: bool = False
     templates_dir: Path = field(default=PROJECT_ROOT / "templates")
@@ -71,5 +81,10 @@ class Settings:
             geocoder_user_agent=env.get("COWORKING_GEOCODER_USER_AGENT", "rural-coworking-directory/0.1"),
             allowed_hosts=_hosts(env.get("COWORKING_ALLOWED_HOSTS")),
             https=env.get("COWORKING_HTTPS", "").lower() in _TRUE,
+            redis_url=env.get("COWORKING_REDIS_URL") or None,
+            smtp_url=env.get("COWORKING_SMTP_URL") or None,
+            mail_from=env.get("COWORKING_MAIL_FROM", "Rural Coworking Network <noreply@localhost>"),
+            session_idle_minutes=int(env.get("COWORKING_SESSION_IDLE_MINUTES", "240")),
+            session_lifetime_days=int(env.get("COWORKING_SESSION_LIFETIME_DAYS", "14")),
             debug=env.get("COWORKING_DEBUG", "").lower() in _TRUE,
         )

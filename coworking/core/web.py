@@ -91,6 +91,13 @@ def _current_path_and_query(context: Any) -> str:  # noqa: ANN401
     return request_path_and_query(context["request"])
 
 
+@pass_context
+def _signed_in(context: Any) -> bool:  # noqa: ANN401
+    """Whether the page is shown to a signed-in person (the guard put the actor in the request's state)."""
+    actor = context["request"].scope.get("state", {}).get("actor")
+    return bool(actor is not None and getattr(actor, "user_id", None) is not None)
+
+
 def install_template_globals(environment: Any, settings: Any, vocabularies: dict[str, object]) -> None:  # noqa: ANN401
     """Register the translation functions, filters and helpers every template may use.
 
@@ -107,6 +114,7 @@ def install_template_globals(environment: Any, settings: Any, vocabularies: dict
         query_string=query_string,
         current_path=_current_path,
         current_path_and_query=_current_path_and_query,
+        signed_in=_signed_in,
         **vocabularies,
     )
     # Only http(s) links are ever rendered as links: ``{% if space.website|http_url %}``.

@@ -10,7 +10,10 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from coworking.accounts import models as _accounts  # noqa: F401
 from coworking.activities import models as _activities  # noqa: F401
+from coworking.core import mail as _mail  # noqa: F401
+from coworking.core import ratelimit as _ratelimit  # noqa: F401
 from coworking.core.db import make_engine, normalize_url
 from coworking.core.models import Base
 from coworking.geo import models as _geo  # noqa: F401

@@ -1,0 +1,248 @@
+"""Account pages: register, confirm the address, sign in and out, reset, change the password, delete.
+
+Plain HTML forms that POST and redirect (303) when they succeed; a refused form comes back (400) with
+what was typed (never the passwords) and the message next to its field. Every POST is rate-limited
+per address and per IP before any work is done.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from coworking.accounts import services
+from coworking.accounts.models import User
+from coworking.accounts.permissions import Actor, Permission, session_cookie
+from coworking.core.db import DbSession
+from coworking.core.errors import InvalidInput
+from coworking.core.mail import SmtpSettings, deliver_pending
+from coworking.core.ratelimit import Limit, check
+from coworking.core.security import CSRF_FORM
+from coworking.core.vocabulary import N_
+from coworking.core.web import page, public_url, request_translator, safe_next, set_cookie
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+# Sign-in guesses: 10 per address per 15 minutes; 50 per IP (a village's shared connection is one IP).
+LOGIN_PER_ADDRESS = Limit("login-address", 10, 15 * 60)
+LOGIN_PER_IP = Limit("login-ip", 50, 15 * 60)
+# Forms that send e-mail: few per address (each is a message in someone's inbox), more per IP.
+MAIL_PER_ADDRESS = Limit("mail-address", 3, 60 * 60)
+MAIL_PER_IP = Limit("mail-ip", 20, 60 * 60)
+# Forms of a signed-in account that check the current password.
+PASSWORD_PER_ACCOUNT = Limit("password-account", 10, 15 * 60)
+ONE_DAY = 24 * 3600
+PUBLIC_FORM = {"permission": Permission.ACCOUNT_SIGN_IN, CSRF_FORM: True}
+OWN_ACCOUNT = {"permission": Permission.ACCOUNT_MANAGE, CSRF_FORM: True}
+
+
+def _text(form: dict[str, Any], name: str) -> str:
+    value = form.get(name, "")
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value)
+
+
+def _ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _limit(request: Request, *limits: tuple[Limit, str]) -> None:
+    check(request.app.state.rate_limiter, [(limit, key) for limit, key in limits])
+
+
+def _mailer(request: Request) -> services.Mailer:
+    return services.Mailer(
+        translator=request_translator(request), link=lambda path: public_url(request, path)
+    )
+
+
+def _mail_soon(request: Request, response: Redirect) -> Redirect:
+    """Hand the queued mail to the SMTP server after the answer is sent (it waits in the outbox otherwise)."""
+    settings = request.app.state.settings
+    if settings.smtp_url:
+        smtp = SmtpSettings.from_url(settings.smtp_url, settings.mail_from)
+        response.background = BackgroundTask(deliver_pending, request.app.state.engine, smtp)
+    return response
+
+
+def _actor(request: Request) -> Actor:
+    return request.state.actor
+
+
+def _form_page(request: Request, template: str, values: dict[str, str], error: InvalidInput | None = None) -> Template:
+    """The form again, with what was typed and the messages next to their fields."""
+    return page(
+        request,
+        template,
+        {"form": values, "errors": error.errors if error else {}},
+        status_code=400 if error else 200,
+    )
+
+
+def _signed_in(request: Request, user_id: int, next_path: str) -> Redirect:
+    """A new session (the old one, if any, ends: the id changes at sign-in, ASVS 7.2.4) and its cookie."""
+    store = request.app.state.sessions
+    cookie = session_cookie(request.app.state.settings)
+    if old := request.cookies.get(cookie):
+        store.end(old)
+    response = Redirect(path=safe_next(next_path), status_code=303)
+    set_cookie(request, response, cookie, store.create(user_id), max_age=ONE_DAY * 30)
+    return response
+
+
+class AccountPages(Controller):
+    path = "/account"
+    include_in_schema = False
+    opt = {"permission": Permission.ACCOUNT_SIGN_IN}
+
+    @get("/register", name="register", opt=PUBLIC_FORM)
+    async def register_form(self, request: Request) -> Template:
+        return _form_page(request, "accounts/register.html", {"email": ""})
+
+    @post("/register", opt=PUBLIC_FORM, sync_to_thread=True)
+    def register(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
+        email = _text(data, "email")
+        _limit(request, (MAIL_PER_ADDRESS, services.email_key(email)), (MAIL_PER_IP, _ip(request)))
+        try:
+            services.register(
+                db_session, email, _text(data, "password"), _text(data, "password_again"), _mailer(request), _ip(request)
+            )
+        except InvalidInput as error:
+            return _form_page(request, "accounts/register.html", {"email": email}, error)
+        return _mail_soon(request, Redirect(path="/account/check-email", status_code=303))
+
+    @get("/check-email", opt={"permission": Permission.ACCOUNT_SIGN_IN})
+    async def check_email(self, request: Request) -> Template:
+        return page(request, "accounts/check_email.html", {})
+
+    @get("/verify/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
+    def verify_form(self, request: Request, db_session: DbSession, token: FromPath[str]) -> Template:
+        """The link shows a button: following a link (or a mail scanner prefetching it) changes nothing."""
+        try:
+            services.check_token(db_session, token, services.VERIFY)
+        except InvalidInput as error:
+            return page(request, "accounts/link_expired.html", {"errors": error.errors}, status_code=400)
+        return page(request, "accounts/verify.html", {"token": token})
+
+    @post("/verify/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
+    def verify(self, request: Request, db_session: DbSession, token: FromPath[str]) -> Template | Redirect:
+        try:
+            user = services.verify_email(db_session, token, _ip(request))
+        except InvalidInput as error:
+            return page(request, "accounts/link_expired.html", {"errors": error.errors}, status_code=400)
+        return _signed_in(request, user.id, "/account?verified=1")
+
+    @get("/login", name="login", opt=PUBLIC_FORM)
+    async def login_form(self, request: Request, next: FromQuery[str | None] = None) -> Template:  # noqa: A002
+        return _form_page(request, "accounts/login.html", {"email": "", "next": safe_next(next)})
+
+    @post("/login", opt=PUBLIC_FORM, sync_to_thread=True)
+    def login(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
+        email, next_path = _text(data, "email"), safe_next(_text(data, "next"))
+        _limit(request, (LOGIN_PER_ADDRESS, services.email_key(email)), (LOGIN_PER_IP, _ip(request)))
+        user = services.authenticate(db_session, email, _text(data, "password"), _ip(request))
+        if user is None:
+            error = InvalidInput({"password": N_("The e-mail address or the password is not right.")})
+            return _form_page(request, "accounts/login.html", {"email": email, "next": next_path}, error)
+        return _signed_in(request, user.id, next_path)
+
+    @post("/logout", opt={"permission": Permission.ACCOUNT_SIGN_IN})
+    async def logout(self, request: Request) -> Redirect:
+        cookie = session_cookie(request.app.state.settings)
+        if token := request.cookies.get(cookie):
+            request.app.state.sessions.end(token)
+        response = Redirect(path="/", status_code=303)
+        response.delete_cookie(cookie)
+        return response
+
+    @get("/reset", opt=PUBLIC_FORM)
+    async def reset_request_form(self, request: Request) -> Template:
+        return _form_page(request, "accounts/reset_request.html", {"email": ""})
+
+    @post("/reset", opt=PUBLIC_FORM, sync_to_thread=True)
+    def reset_request(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
+        email = _text(data, "email")
+        _limit(request, (MAIL_PER_ADDRESS, services.email_key(email)), (MAIL_PER_IP, _ip(request)))
+        try:
+            services.request_reset(db_session, email, _mailer(request), _ip(request))
+        except InvalidInput as error:
+            return _form_page(request, "accounts/reset_request.html", {"email": email}, error)
+        return _mail_soon(request, Redirect(path="/account/check-email", status_code=303))
+
+    @get("/reset/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
+    def reset_form(self, request: Request, db_session: DbSession, token: FromPath[str]) -> Template:
+        try:
+            services.check_token(db_session, token, services.RESET)
+        except InvalidInput as error:
+            return page(request, "accounts/link_expired.html", {"errors": error.errors}, status_code=400)
+        return _form_page(request, "accounts/reset.html", {"token": token})
+
+    @post("/reset/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
+    def reset(self, request: Request, db_session: DbSession, token: FromPath[str], data: Form) -> Template | Redirect:
+        _limit(request, (MAIL_PER_IP, _ip(request)))
+        try:
+            user = services.reset_password(
+                db_session,
+                request.app.state.sessions,
+                token,
+                _text(data, "password"),
+                _text(data, "password_again"),
+                _ip(request),
+            )
+        except InvalidInput as error:
+            if "token" in error.errors:
+                return page(request, "accounts/link_expired.html", {"errors": error.errors}, status_code=400)
+            return _form_page(request, "accounts/reset.html", {"token": token}, error)
+        return _signed_in(request, user.id, "/account?password=changed")
+
+    @get("/", name="account", opt=OWN_ACCOUNT, sync_to_thread=True)
+    def settings(self, request: Request, db_session: DbSession) -> Template:
+        return page(request, "accounts/account.html", {"user": _account(db_session, _actor(request)), "errors": {}})
+
+    @post("/password", opt=OWN_ACCOUNT, sync_to_thread=True)
+    def change_password(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
+        actor = _actor(request)
+        _limit(request, (PASSWORD_PER_ACCOUNT, str(actor.user_id)))
+        try:
+            services.change_password(
+                db_session,
+                request.app.state.sessions,
+                actor.user_id,
+                _text(data, "current_password"),
+                _text(data, "password"),
+                _text(data, "password_again"),
+                keep_session=actor.session_token,
+                ip=_ip(request),
+            )
+        except InvalidInput as error:
+            context = {"user": _account(db_session, actor), "errors": error.errors, "failed": "password"}
+            return page(request, "accounts/account.html", context, status_code=400)
+        return Redirect(path="/account?password=changed", status_code=303)
+
+    @post("/delete", opt=OWN_ACCOUNT, sync_to_thread=True)
+    def delete(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
+        actor = _actor(request)
+        _limit(request, (PASSWORD_PER_ACCOUNT, str(actor.user_id)))
+        try:
+            services.delete_account(
+                db_session, request.app.state.sessions, actor.user_id, _text(data, "current_password"), _ip(request)
+            )
+        except InvalidInput as error:
+            context = {"user": _account(db_session, actor), "errors": error.errors, "failed": "delete"}
+            return page(request, "accounts/account.html", context, status_code=400)
+        response = Redirect(path="/?account=deleted", status_code=303)
+        response.delete_cookie(session_cookie(request.app.state.settings))
+        return response
+
+
+def _account(db_session: DbSession, actor: Actor) -> dict[str, object]:
+    """What the account page shows of its owner."""
+    user = db_session.get(User, actor.user_id)
+    return {"email": user.email, "verified": user.email_verified_at is not None, "is_admin": user.is_admin}
+

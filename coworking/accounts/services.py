@@ -1,0 +1,278 @@
+"""The rules of accounts: registering, verifying, signing in, resetting, changing, deleting.
+
+Each public function is one transaction, committed here: the account, its token, its security-log
+line and its e-mail (queued in the outbox) are written together or not at all. E-mail text comes in
+the visitor's language; links are built by the caller (``link``), from the site's own allowed host.
+
+No answer tells whether an address has an account: registering a known address and asking to reset
+an unknown one look exactly like their opposites; only the inbox learns the difference.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coworking.accounts.models import EmailToken, SecurityEvent, User
+from coworking.accounts.passwords import dummy_hash, hash_password, needs_rehash, password_problem, verify_password
+from coworking.accounts.sessions import SessionStore
+from coworking.core.errors import InvalidInput
+from coworking.core.i18n import Translator
+from coworking.core.mail import queue_mail
+from coworking.core.models import utcnow
+from coworking.core.vocabulary import N_
+
+VERIFY = "verify"
+RESET = "reset"
+# How long a link in an e-mail works: long enough for a slow inbox, short enough to be useless later.
+TOKEN_LIFETIMES = {VERIFY: timedelta(days=3), RESET: timedelta(hours=2)}
+MAX_EMAIL_LENGTH = 254
+
+
+@dataclass(frozen=True)
+class Mailer:
+    """What a service needs to write an e-mail: the reader's language and how to make a link to a path."""
+
+    translator: Translator
+    link: Callable[[str], str]
+
+
+def email_key(email: str) -> str:
+    """The form an address is compared in: trimmed and case-folded."""
+    return email.strip().casefold()
+
+
+def check_email(email: str) -> str | None:
+    """Why this is not an e-mail address (a msgid), or None. Deliverability is the verify link's job."""
+    text = email.strip()
+    local, at, domain = text.rpartition("@")
+    if not text:
+        return N_("Enter your e-mail address.")
+    if len(text) > MAX_EMAIL_LENGTH or not at or not local or "." not in domain or " " in text:
+        return N_("Enter an e-mail address such as anna@example.org.")
+    return None
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _issue_token(db: Session, user: User, purpose: str, now: datetime) -> str:
+    token = secrets.token_urlsafe(32)
+    db.add(EmailToken(token_hash=_hash(token), user_id=user.id, purpose=purpose, expires_at=now + TOKEN_LIFETIMES[purpose]))
+    return token
+
+
+def log_event(db: Session, kind: str, user_id: int | None, ip: str | None, detail: str | None = None) -> None:
+    """One line of the security log, in the caller's transaction."""
+    db.add(SecurityEvent(kind=kind, user_id=user_id, ip=ip, detail=detail))
+
+
+def find_user(db: Session, email: str) -> User | None:
+    return db.scalar(select(User).where(User.email_key == email_key(email)))
+
+
+def register(db: Session, email: str, password: str, password_again: str, mailer: Mailer, ip: str | None) -> None:
+    """Create an unverified account and send the verify link; for a known address, send a reminder
+    instead. Raises InvalidInput (with the fields) for input that would be refused either way."""
+    errors = {}
+    if problem := check_email(email):
+        errors["email"] = problem
+    if problem := password_problem(password):
+        errors["password"] = problem
+    elif password != password_again:
+        errors["password_again"] = N_("The two passwords are not the same.")
+    if errors:
+        raise InvalidInput(errors)
+    _ = mailer.translator
+    now = utcnow()
+    existing = find_user(db, email)
+    password_hash = hash_password(password)  # hashed either way: the answer takes as long
+    if existing is not None:
+        queue_mail(
+            db,
+            existing.email,
+            _.gettext(N_("You already have an account")),
+            _.gettext(
+                N_(
+                    "Someone, perhaps you, tried to register with this address, which already has an account.\n\n"
+                    "If you have forgotten your password, choose a new one here:\n%(link)s\n\n"
+                    "If it was not you, you can ignore this message."
+                ),
+                link=mailer.link("/account/reset"),
+            ),
+        )
+        log_event(db, "register_known_address", existing.id, ip)
+    else:
+        user = User(email=email.strip(), email_key=email_key(email), password_hash=password_hash)
+        db.add(user)
+        db.flush()
+        token = _issue_token(db, user, VERIFY, now)
+        queue_mail(
+            db,
+            user.email,
+            _.gettext(N_("Confirm your e-mail address")),
+            _.gettext(
+                N_(
+                    "Welcome to the Rural Coworking Network.\n\n"
+                    "Confirm your e-mail address with this link (it works once, for 3 days):\n%(link)s\n\n"
+                    "If you did not register, you can ignore this message."
+                ),
+                link=mailer.link(f"/account/verify/{token}"),
+            ),
+        )
+        log_event(db, "registered", user.id, ip)
+    db.commit()
+
+
+def _usable_token(db: Session, token: str, purpose: str) -> EmailToken:
+    found = db.get(EmailToken, _hash(token))
+    if found is None or found.purpose != purpose or found.used_at is not None or found.expires_at < utcnow():
+        raise InvalidInput({"token": N_("This link has expired or has already been used. Ask for a new one.")})
+    return found
+
+
+def check_token(db: Session, token: str, purpose: str) -> None:
+    """Raise InvalidInput unless the link is unused, unexpired and for this purpose (without using it)."""
+    _usable_token(db, token, purpose)
+
+
+def verify_email(db: Session, token: str, ip: str | None) -> User:
+    """Mark the address verified; the link then never works again."""
+    found = _usable_token(db, token, VERIFY)
+    user = db.get(User, found.user_id)
+    now = utcnow()
+    found.used_at = now
+    if user.email_verified_at is None:
+        user.email_verified_at = now
+    log_event(db, "email_verified", user.id, ip)
+    db.commit()
+    return user
+
+
+def authenticate(db: Session, email: str, password: str, ip: str | None) -> User | None:
+    """The user with this address and password, or None (and a failed sign-in in the security log)."""
+    user = find_user(db, email) if len(email) <= MAX_EMAIL_LENGTH else None
+    if user is None:
+        verify_password(dummy_hash(), password)  # as slow as a real check
+        log_event(db, "login_failed", None, ip, detail="unknown address")
+        db.commit()
+        return None
+    if not verify_password(user.password_hash, password):
+        log_event(db, "login_failed", user.id, ip)
+        db.commit()
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    log_event(db, "login", user.id, ip)
+    db.commit()
+    return user
+
+
+def request_reset(db: Session, email: str, mailer: Mailer, ip: str | None) -> None:
+    """Send a reset link to the address if it has an account; answer the same either way."""
+    if problem := check_email(email):
+        raise InvalidInput({"email": problem})
+    user = find_user(db, email)
+    if user is None:
+        return
+    token = _issue_token(db, user, RESET, utcnow())
+    _ = mailer.translator
+    queue_mail(
+        db,
+        user.email,
+        _.gettext(N_("Choose a new password")),
+        _.gettext(
+            N_(
+                "Someone, perhaps you, asked to reset the password of your account.\n\n"
+                "Choose a new password with this link (it works once, for 2 hours):\n%(link)s\n\n"
+                "If it was not you, ignore this message: your password stays as it is."
+            ),
+            link=mailer.link(f"/account/reset/{token}"),
+        ),
+    )
+    log_event(db, "reset_requested", user.id, ip)
+    db.commit()
+
+
+def _new_password(password: str, password_again: str) -> str:
+    if problem := password_problem(password):
+        raise InvalidInput({"password": problem})
+    if password != password_again:
+        raise InvalidInput({"password_again": N_("The two passwords are not the same.")})
+    return hash_password(password)
+
+
+def reset_password(
+    db: Session, sessions: SessionStore, token: str, password: str, password_again: str, ip: str | None
+) -> User:
+    """Set a new password from a reset link; every session of the account ends (ASVS 7.4.3)."""
+    found = _usable_token(db, token, RESET)
+    new_hash = _new_password(password, password_again)
+    user = db.get(User, found.user_id)
+    user.password_hash = new_hash
+    found.used_at = utcnow()
+    # The link reached the inbox, so the address is the person's.
+    user.email_verified_at = user.email_verified_at or found.used_at
+    log_event(db, "password_reset", user.id, ip)
+    db.commit()
+    sessions.end_all(user.id)
+    return user
+
+
+def _require_password(user: User, current_password: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise InvalidInput({"current_password": N_("This is not your current password.")})
+
+
+def change_password(
+    db: Session,
+    sessions: SessionStore,
+    user_id: int,
+    current_password: str,
+    password: str,
+    password_again: str,
+    keep_session: str,
+    ip: str | None,
+) -> None:
+    """Needs the current password; ends every other session of the account (ASVS 7.4.3, 7.5.1)."""
+    user = db.get(User, user_id)
+    _require_password(user, current_password)
+    user.password_hash = _new_password(password, password_again)
+    log_event(db, "password_changed", user.id, ip)
+    db.commit()
+    sessions.end_all(user.id, keep=keep_session)
+
+
+def delete_account(db: Session, sessions: SessionStore, user_id: int, current_password: str, ip: str | None) -> None:
+    """Remove the account and its personal data; its sessions end. The log keeps "an account was deleted"."""
+    user = db.get(User, user_id)
+    _require_password(user, current_password)
+    log_event(db, "account_deleted", None, ip)
+    db.delete(user)
+    db.commit()
+    sessions.end_all(user_id)
+
+
+def create_admin(db: Session, email: str, password: str) -> User:
+    """Make ``email`` an administrator (creating a verified account with ``password`` if it has none)."""
+    if problem := check_email(email):
+        raise InvalidInput({"email": problem})
+    user = find_user(db, email)
+    if user is None:
+        if problem := password_problem(password):
+            raise InvalidInput({"password": problem})
+        user = User(email=email.strip(), email_key=email_key(email), password_hash=hash_password(password))
+        user.email_verified_at = utcnow()
+        db.add(user)
+        db.flush()
+    user.is_admin = True
+    log_event(db, "role_granted", user.id, None, detail="admin (coworking createadmin)")
+    db.commit()
+    return user

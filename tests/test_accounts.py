@@ -1,0 +1,299 @@
+"""Accounts and sessions: register, confirm, sign in and out, reset, change, delete — and the attacks
+on them (ASVS numbers in the test names). Mail is read back from the outbox, as a developer would."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from coworking.accounts.models import SecurityEvent, User, UserSession
+from coworking.accounts.sessions import DatabaseSessions
+from coworking.app import create_app
+from coworking.core.mail import OutboxMessage
+from coworking.core.settings import Settings
+
+PASSWORD = "seven rural hubs by the river"
+EMAIL = "anna.builder@example.org"
+
+
+def csrf(client: TestClient, form_page: str = "/account/login") -> str:
+    """The CSRF token, as a browser gets it: from the cookie a form page sets."""
+    if "csrftoken" not in client.cookies:
+        client.get(form_page)
+    return client.cookies["csrftoken"]
+
+
+def post(client: TestClient, path: str, **fields: str):  # noqa: ANN201
+    return client.post(path, data={**fields, "_csrf_token": csrf(client)}, follow_redirects=False)
+
+
+def last_mail(session: Session, to: str = EMAIL) -> OutboxMessage:
+    session.expire_all()
+    return session.scalars(
+        select(OutboxMessage).where(OutboxMessage.recipient == to).order_by(OutboxMessage.id.desc())
+    ).first()
+
+
+def link_in(message: OutboxMessage) -> str:
+    return re.search(r"http://testserver\.local(/account/\S+)", message.body).group(1)
+
+
+def register_and_verify(client: TestClient, session: Session, email: str = EMAIL) -> None:
+    assert post(client, "/account/register", email=email, password=PASSWORD, password_again=PASSWORD).status_code == 303
+    verify = link_in(last_mail(session, email))
+    assert "Confirm" in client.get(verify).text
+    assert post(client, verify).status_code == 303
+
+
+def sign_in(client: TestClient, email: str = EMAIL, password: str = PASSWORD):  # noqa: ANN201
+    return post(client, "/account/login", email=email, password=password, next="/account")
+
+
+@pytest.fixture()
+def fresh(settings: Settings, engine) -> Iterator[TestClient]:  # noqa: ANN001
+    """A second browser on the same site."""
+    with TestClient(app=create_app(settings)) as other:
+        yield other
+
+
+def test_register_confirm_and_sign_in(client: TestClient, session: Session) -> None:
+    response = post(client, "/account/register", email=f"  {EMAIL.upper()} ", password=PASSWORD, password_again=PASSWORD)
+    assert response.status_code == 303 and response.headers["location"] == "/account/check-email"
+    user = session.scalar(select(User))
+    assert user.email_verified_at is None and user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+    message = last_mail(session, EMAIL.upper())
+    verify = link_in(message)
+    assert post(client, verify).status_code == 303
+    page = client.get("/account")
+    assert page.status_code == 200 and "(confirmed)" in page.text
+    assert "Your account" in client.get("/").text  # the navigation knows
+    # The link worked once.
+    again = client.get(verify)
+    assert again.status_code == 400 and "already been used" in again.text
+
+
+def test_no_account_enumeration(client: TestClient, session: Session) -> None:
+    """Registering a known address and resetting an unknown one answer exactly like their opposites."""
+    register_and_verify(client, session)
+    client.cookies.clear()
+    known = post(client, "/account/register", email=EMAIL, password=PASSWORD, password_again=PASSWORD)
+    new = post(client, "/account/register", email="new.person@example.org", password=PASSWORD, password_again=PASSWORD)
+    assert (known.status_code, known.headers["location"]) == (new.status_code, new.headers["location"])
+    assert session.scalar(select(func.count()).select_from(User)) == 2
+    assert "already has an account" in last_mail(session).body
+    unknown_reset = post(client, "/account/reset", email="nobody@example.org")
+    known_reset = post(client, "/account/reset", email=EMAIL)
+    assert (unknown_reset.status_code, unknown_reset.headers["location"]) == (
+        known_reset.status_code,
+        known_reset.headers["location"],
+    )
+    assert last_mail(session, "nobody@example.org") is None
+
+
+@pytest.mark.parametrize(
+    ("password", "again", "field", "message"),
+    [
+        ("short", "short", "password", "at least 10 characters"),
+        ("1234567890", "1234567890", "password", "most common"),
+        ("Password123", "Password123", "password", "most common"),
+        (PASSWORD, PASSWORD + "x", "password_again", "not the same"),
+    ],
+)
+def test_6_2_password_rules_and_the_form_keeps_what_was_typed(
+    client: TestClient, session: Session, password: str, again: str, field: str, message: str
+) -> None:
+    response = post(client, "/account/register", email=EMAIL, password=password, password_again=again)
+    assert response.status_code == 400
+    assert message in response.text.replace("&#39;", "'")
+    assert f'value="{EMAIL}"' in response.text and password not in response.text
+    assert 'aria-invalid="true"' in response.text and f'id="{field}-error"' in response.text
+    assert session.scalar(select(func.count()).select_from(User)) == 0
+    bad_address = post(client, "/account/register", email="not an address", password=PASSWORD, password_again=PASSWORD)
+    assert bad_address.status_code == 400 and "such as anna@example.org" in bad_address.text
+
+
+def test_7_2_a_new_session_id_at_sign_in_and_the_old_one_is_dead(client: TestClient, session: Session) -> None:
+    register_and_verify(client, session)
+    first = client.cookies["session"]
+    assert sign_in(client).status_code == 303
+    second = client.cookies["session"]
+    assert second != first and len(second) >= 32
+    with TestClient(app=client.app, cookies={"session": first}) as replay:
+        assert replay.get("/account").status_code == 401
+
+
+def test_sign_in_refuses_wrong_passwords_without_saying_which_part(client: TestClient, session: Session) -> None:
+    register_and_verify(client, session)
+    client.cookies.clear()
+    wrong = sign_in(client, password="not the password at all")
+    unknown = sign_in(client, email="nobody@example.org")
+    assert wrong.status_code == unknown.status_code == 400
+    assert "The e-mail address or the password is not right." in wrong.text
+    assert wrong.text.replace("anna.builder@example.org", "X") == unknown.text.replace("nobody@example.org", "X")
+    kinds = session.scalars(select(SecurityEvent.kind)).all()
+    assert kinds.count("login_failed") == 2
+
+
+def test_7_4_1_logout_kills_the_session_on_the_server(client: TestClient, session: Session) -> None:
+    register_and_verify(client, session)
+    token = client.cookies["session"]
+    response = client.post("/account/logout", data={"_csrf_token": csrf(client)}, follow_redirects=False)
+    assert response.status_code == 303 and 'session=""' in response.headers["set-cookie"]
+    with TestClient(app=client.app, cookies={"session": token}) as replay:
+        assert replay.get("/account").status_code == 401
+    assert session.scalar(select(func.count()).select_from(UserSession)) == 0
+
+
+def test_reset_ends_every_session_and_the_link_works_once(client: TestClient, fresh: TestClient, session: Session) -> None:
+    register_and_verify(client, session)
+    assert sign_in(fresh).status_code == 303  # signed in elsewhere too
+    assert post(client, "/account/reset", email=EMAIL).status_code == 303
+    reset = link_in(last_mail(session))
+    assert client.get(reset).status_code == 200
+    new_password = "a brand new password for the hub"
+    assert post(client, reset, password=new_password, password_again=new_password).status_code == 303
+    assert fresh.get("/account").status_code == 401
+    assert client.get("/account").status_code == 200  # the reset signs this browser in, anew
+    assert post(client, reset, password=new_password, password_again=new_password).status_code == 400
+    fresh.cookies.clear()
+    assert sign_in(fresh).status_code == 400
+    assert sign_in(fresh, password=new_password).status_code == 303
+
+
+def test_7_4_3_changing_the_password_needs_the_current_one_and_ends_the_others(
+    client: TestClient, fresh: TestClient, session: Session
+) -> None:
+    register_and_verify(client, session)
+    assert sign_in(fresh).status_code == 303
+    new_password = "another long password for me"
+    refused = post(client, "/account/password", current_password="wrong one here", password=new_password, password_again=new_password)
+    assert refused.status_code == 400 and "not your current password" in refused.text
+    changed = post(client, "/account/password", current_password=PASSWORD, password=new_password, password_again=new_password)
+    assert changed.status_code == 303
+    assert client.get("/account").status_code == 200
+    assert fresh.get("/account").status_code == 401
+    assert "password_changed" in session.scalars(select(SecurityEvent.kind)).all()
+
+
+def test_7_4_2_deleting_the_account_removes_it_and_ends_its_sessions(
+    client: TestClient, fresh: TestClient, session: Session
+) -> None:
+    register_and_verify(client, session)
+    assert sign_in(fresh).status_code == 303
+    assert post(client, "/account/delete", current_password="not it at all").status_code == 400
+    assert post(client, "/account/delete", current_password=PASSWORD).status_code == 303
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(User)) == 0
+    assert session.scalar(select(func.count()).select_from(UserSession)) == 0
+    assert fresh.get("/account").status_code == 401
+    events = session.scalars(select(SecurityEvent)).all()
+    assert "account_deleted" in [event.kind for event in events]
+    assert all(event.user_id is None for event in events)  # nothing points at the person any more
+
+
+def test_6_3_1_the_eleventh_guess_gets_a_429_page(client: TestClient, session: Session) -> None:
+    register_and_verify(client, session)
+    client.cookies.pop("session")
+    for _ in range(10):
+        assert sign_in(client, password="guessing again and again").status_code == 400
+    blocked = sign_in(client)  # even the right password waits now
+    assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) > 0
+    assert "Too many attempts" in blocked.text and "try again in" in blocked.text
+
+
+def test_3_5_1_every_account_post_needs_the_csrf_token(client: TestClient, session: Session) -> None:
+    register_and_verify(client, session)
+    for path in ("/account/register", "/account/login", "/account/logout", "/account/reset", "/account/password", "/account/delete"):
+        response = client.post(path, data={"email": EMAIL, "current_password": PASSWORD}, follow_redirects=False)
+        assert response.status_code == 403, path
+    assert client.get("/account").status_code == 200  # nothing was changed
+
+
+def test_8_2_1_own_account_pages_need_a_session(client: TestClient) -> None:
+    page = client.get("/account")
+    assert page.status_code == 401 and 'href="/account/login?next=%2Faccount"' in page.text
+    assert post(client, "/account/password", current_password="x", password="y", password_again="y").status_code == 401
+    assert post(client, "/account/delete", current_password="x").status_code == 401
+
+
+def test_3_3_session_cookie_flags(client: TestClient, session: Session, settings: Settings, engine) -> None:  # noqa: ANN001
+    register_and_verify(client, session)
+    assert sign_in(client).status_code == 303
+    cookie = sign_in(client).headers["set-cookie"]
+    assert cookie.startswith("session=") and "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+    with TestClient(app=create_app(replace(settings, https=True)), base_url="https://testserver.local") as secure:
+        response = sign_in(secure)
+        cookie = response.headers["set-cookie"]
+        assert cookie.startswith("__Host-session=") and "Secure" in cookie and "Domain" not in cookie
+
+
+def test_7_3_sessions_end_after_idleness_and_after_their_lifetime(engine) -> None:  # noqa: ANN001
+    with Session(engine) as db:
+        db.add(User(email=EMAIL, email_key=EMAIL, password_hash="x"))
+        db.commit()
+        user_id = db.scalar(select(User.id))
+    store = DatabaseSessions(engine, idle=timedelta(minutes=30), lifetime=timedelta(days=1))
+    token = store.create(user_id)
+    assert store.user_for(token) == user_id
+    with Session(engine) as db:
+        row = db.scalar(select(UserSession))
+        row.last_seen_at -= timedelta(minutes=31)
+        db.commit()
+    assert store.user_for(token) is None
+    token = store.create(user_id)
+    with Session(engine) as db:
+        row = db.scalar(select(UserSession))
+        row.created_at -= timedelta(days=2)
+        db.commit()
+    assert store.user_for(token) is None
+
+
+def test_with_smtp_the_verify_mail_is_delivered(settings: Settings, engine, session: Session) -> None:  # noqa: ANN001
+    """COWORKING_SMTP_URL set: the message goes to the server after the answer, and is marked sent."""
+    from tests.test_mail import _start
+
+    server = _start()
+    try:
+        smtp_settings = replace(settings, smtp_url=f"smtp://127.0.0.1:{server.port}", mail_from="Network <noreply@example.org>")
+        with TestClient(app=create_app(smtp_settings)) as client:
+            assert post(client, "/account/register", email=EMAIL, password=PASSWORD, password_again=PASSWORD).status_code == 303
+        assert [message["To"] for message in server.mailbox.received] == [EMAIL]
+        assert "/account/verify/" in server.mailbox.received[0].get_content()
+        assert last_mail(session).sent_at is not None
+    finally:
+        server.controller.stop()
+
+
+def test_outbox_and_createadmin_commands(client: TestClient, session: Session, settings: Settings) -> None:
+    from click.testing import CliRunner
+
+    from coworking.cli import main
+
+    env = {
+        "COWORKING_DATABASE_URL": settings.database_url,
+        "COWORKING_SECRET_KEY": settings.secret_key,
+        "COWORKING_SMTP_URL": "",
+    }
+    runner = CliRunner()
+    assert "The outbox is empty." in runner.invoke(main, ["outbox"], env=env).output
+    post(client, "/account/register", email=EMAIL, password=PASSWORD, password_again=PASSWORD)
+    shown = runner.invoke(main, ["outbox"], env=env).output
+    assert f"To: {EMAIL}" in shown and "http://testserver.local/account/verify/" in shown
+    assert "1 message(s) deleted" in runner.invoke(main, ["outbox", "--clear"], env=env).output
+    assert runner.invoke(main, ["outbox", "--send"], env=env).exit_code != 0  # no SMTP: says so
+    made = runner.invoke(main, ["createadmin", "admin@example.org", "--password", PASSWORD], env=env)
+    assert made.exit_code == 0 and "is an administrator" in made.output
+    weak = runner.invoke(main, ["createadmin", "other@example.org", "--password", "short"], env=env)
+    assert weak.exit_code != 0 and "10 characters" in weak.output
+    admin = session.scalar(select(User).where(User.email_key == "admin@example.org"))
+    assert admin.is_admin and admin.email_verified_at is not None
+    assert "role_granted" in session.scalars(select(SecurityEvent.kind)).all()
