@@ -297,3 +297,29 @@ def test_outbox_and_createadmin_commands(client: TestClient, session: Session, s
     admin = session.scalar(select(User).where(User.email_key == "admin@example.org"))
     assert admin.is_admin and admin.email_verified_at is not None
     assert "role_granted" in session.scalars(select(SecurityEvent.kind)).all()
+
+
+def test_two_workers_share_sessions_and_limits_through_redis(settings: Settings, engine, session: Session) -> None:  # noqa: ANN001
+    """COWORKING_REDIS_URL set: a sign-in on one app instance holds on another, and so does a limit."""
+    import redis
+
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0", decode_responses=True)
+    client.ping()  # Redis runs on every machine of this project: no Redis fails the test
+    shared = replace(settings, redis_url="redis://127.0.0.1:6379/0")
+    try:
+        with TestClient(app=create_app(shared)) as first, TestClient(app=create_app(shared)) as second:
+            register_and_verify(first, session)
+            token = first.cookies["session"]
+            assert session.scalar(select(func.count()).select_from(UserSession)) == 0  # not in the database
+            second.cookies.set("session", token)
+            assert second.get("/account").status_code == 200
+            assert post(first, "/account/logout").status_code == 303
+            assert second.get("/account").status_code == 401
+            for attempt in range(10):
+                worker = first if attempt % 2 else second
+                assert sign_in(worker, password="a wrong guess, again").status_code == 400
+            assert sign_in(first).status_code == 429
+            assert sign_in(second).status_code == 429
+    finally:
+        for key in client.scan_iter("coworking:*"):
+            client.delete(key)
