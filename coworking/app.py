@@ -16,6 +16,7 @@ from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
+from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
@@ -31,7 +32,7 @@ from coworking.accounts.sessions import build_session_store
 from coworking.activities.vocabulary import ACTIVITY_KIND_LABELS
 from coworking.core.cache import TimedCache
 from coworking.core.db import make_engine
-from coworking.core.edge import HostNotAllowed, edge
+from coworking.core.edge import edge
 from coworking.core.errors import handle_exception
 from coworking.core.logs import install_log_escaping
 from coworking.core.ratelimit import build_rate_limiter
@@ -79,11 +80,11 @@ def commit_or_roll_back() -> Callable[[Message, Scope], Awaitable[None]]:
     return before_send
 
 
-async def refuse_host(scope: Scope, receive: Receive, send: Send) -> None:
-    """The edge's answer to a Host header this site does not serve: the friendly 400 of its surface."""
+async def refuse_at_the_edge(scope: Scope, receive: Receive, send: Send, exc: HTTPException) -> None:
+    """The edge's answer (a host this site does not serve, a path no page can have): the error of its surface."""
     app: Litestar = scope["litestar_app"]
     request = app.request_class(scope=scope, receive=receive)
-    response = handle_exception(request, HostNotAllowed())
+    response = handle_exception(request, exc)
     await response.to_asgi_response(app=None, request=request)(scope, receive, send)
 
 
@@ -140,7 +141,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # The document itself (JSON, YAML): the HTML viewers Litestar offers load scripts from a
             # CDN and run inline code, which this site's CSP refuses.
             render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
-            openapi_router=Router(path="/schema", route_handlers=[], opt={"permission": Permission.SITE_STATUS}),
+            # The document describes the API; its own addresses are not part of it.
+            openapi_router=Router(
+                path="/schema",
+                route_handlers=[],
+                include_in_schema=False,
+                opt={"permission": Permission.SITE_STATUS},
+            ),
         ),
         exception_handlers={Exception: handle_exception},
         # The engine is the app's own: its connections close with it.
@@ -166,5 +173,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=settings.debug,
     )
     # Litestar routes a request before any middleware of its own runs: the edge must come first.
-    app.asgi_handler = edge(app.asgi_handler, settings.allowed_hosts, refuse_host)
+    app.asgi_handler = edge(app.asgi_handler, settings.allowed_hosts, refuse_at_the_edge)
     return app

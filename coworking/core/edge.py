@@ -1,7 +1,8 @@
 """What every request passes before Litestar routes it: one place for what must hold for all of them.
 
-- Control characters (NUL, CR, LF, …) are removed from the path and every query value: they mean
-  nothing in a URL, PostgreSQL refuses NUL in text, and a newline in a logged path forges log lines.
+- Control characters (NUL, CR, LF, …) mean nothing in a URL, PostgreSQL refuses NUL in text, and a
+  newline in a logged path forges log lines. A path holding one names nothing here: 404, before
+  routing (stripping it could turn "/api/v1/spaces/%7F" into another page). Query values lose them.
 - The Host header must name one of COWORKING_ALLOWED_HOSTS (any port) and be well formed, or the request
   gets a 400 page. Litestar's AllowedHostsConfig is not enough here: it runs only after routing (a 404
   with a forged host never reaches it) and it compares the port too ("localhost" refuses "localhost:8000").
@@ -11,9 +12,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -66,28 +68,37 @@ def without_body(send: Send) -> Send:
     return send_head
 
 
-def edge(app: ASGIApp, allowed_hosts: tuple[str, ...], refuse: ASGIApp) -> ASGIApp:
-    """Wrap Litestar's ASGI handler; ``refuse`` answers a request whose host is not allowed."""
-
-    async def handle(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            path = scope["path"]
-            if CONTROL_CHARACTERS.search(path):
-                scope["path"] = clean(path)
-                scope["raw_path"] = quote(scope["path"]).encode("ascii")
-            scope["query_string"] = clean_query_string(scope.get("query_string", b""))
-            if scope["method"] == "HEAD":
-                scope["method"] = "GET"
-                send = without_body(send)
-            host = _headers(scope).get(b"host", b"").decode("latin-1")
-            if not host_allowed(host, allowed_hosts):
-                await refuse(scope, receive, send)
-                return
-        await app(scope, receive, send)
-
-    return handle
+Refusal = Callable[[Scope, Receive, Send, HTTPException], Awaitable[None]]
 
 
 class HostNotAllowed(HTTPException):
     status_code = 400
     detail = "This site does not answer to that host name."
+
+
+class NoSuchPath(NotFoundException):
+    detail = "There is nothing at this address."
+
+
+def edge(app: ASGIApp, allowed_hosts: tuple[str, ...], refuse: Refusal) -> ASGIApp:
+    """Wrap Litestar's ASGI handler; ``refuse`` answers with the site's error page (or problem) for ``exc``."""
+
+    async def handle(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            if scope["method"] == "HEAD":
+                scope["method"] = "GET"
+                send = without_body(send)
+            scope["query_string"] = clean_query_string(scope.get("query_string", b""))
+            host = _headers(scope).get(b"host", b"").decode("latin-1")
+            if not host_allowed(host, allowed_hosts):
+                await refuse(scope, receive, send, HostNotAllowed())
+                return
+            if CONTROL_CHARACTERS.search(scope["path"]):
+                # Shown on the error page and logged: cleaned, though answered as "not found".
+                scope["path"] = clean(scope["path"])
+                scope["raw_path"] = quote(scope["path"]).encode("ascii")
+                await refuse(scope, receive, send, NoSuchPath())
+                return
+        await app(scope, receive, send)
+
+    return handle

@@ -31,6 +31,10 @@ PAGES = [
     ("map", "/map?country=LV", 200),
     ("not-found", "/spaces/no-such-space-here", 404),
     ("invalid-search", "/spaces?country=XX", 400),
+    ("sign-in", "/account/login", 200),
+    ("register", "/account/register", 200),
+    ("reset", "/account/reset", 200),
+    ("sign-in-required", "/account", 401),
 ]
 
 
