@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get
-from litestar.params import QueryParameter
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import KwargDefinition, QueryParameter
 
 from coworking.accounts.permissions import Permission
 from coworking.core.db import DbSession
@@ -14,6 +16,63 @@ from coworking.core.models import utcnow
 from coworking.core.openapi import BAD_REQUEST
 from coworking.map.services import map_features, parse_zoom
 from coworking.spaces.query import Filters, SearchParams, build_space_query
+
+# What ``map_features`` answers, for the OpenAPI document only (the service builds plain dicts). Dataclasses,
+# not Structs: msgspec refuses a union of untagged Structs, and GeoJSON's properties are one.
+Box = Annotated[list[float], KwargDefinition(min_items=4, max_items=4, description="west, south, east, north")]
+
+
+@dataclass(frozen=True)
+class Point:
+    type: Literal["Point"]
+    coordinates: Annotated[list[float], KwargDefinition(min_items=2, max_items=2, description="longitude, latitude")]
+
+
+@dataclass(frozen=True)
+class SpaceProperties:
+    """A space shown as itself."""
+
+    slug: str
+    name: str
+    # True when the space is placed at the centre of its town, not at its building.
+    approximate: bool
+
+
+@dataclass(frozen=True)
+class ClusterProperties:
+    """Several spaces shown as one point, at their mean position."""
+
+    cluster: Literal[True]
+    count: int
+    # The members' extent: zooming to it shows them apart.
+    bounds: Box
+
+
+@dataclass(frozen=True)
+class Feature:
+    type: Literal["Feature"]
+    geometry: Point
+    properties: SpaceProperties | ClusterProperties
+
+
+@dataclass(frozen=True)
+class FeatureCollection:
+    type: Literal["FeatureCollection"]
+    # The box asked for, widened to whole grid cells.
+    bbox: Box
+    zoom: int
+    # Spaces in the features, clusters counted by their members.
+    total: int
+    features: list[Feature]
+
+
+FEATURES = {
+    200: ResponseSpec(
+        data_container=FeatureCollection,
+        description="A GeoJSON FeatureCollection (RFC 7946) of spaces and clusters.",
+        generate_examples=False,
+    )
+}
 
 
 class MapApi(Controller):
@@ -25,7 +84,7 @@ class MapApi(Controller):
         "/",
         sync_to_thread=True,
         summary="Spaces in a box as GeoJSON, clustered for the zoom level",
-        responses=BAD_REQUEST,
+        responses={**FEATURES, **BAD_REQUEST},
     )
     def features(
         self,
