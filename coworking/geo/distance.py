@@ -25,6 +25,14 @@ class BoundingBox:
     def contains(self, latitude: float, longitude: float) -> bool:
         return self.south <= latitude <= self.north and self.west <= longitude <= self.east
 
+    def intersects(self, other: BoundingBox) -> bool:
+        return (
+            self.west <= other.east
+            and other.west <= self.east
+            and self.south <= other.north
+            and other.south <= self.north
+        )
+
     def param(self) -> str:
         return ",".join(
             f"{value:.5f}".rstrip("0").rstrip(".") for value in (self.west, self.south, self.east, self.north)
@@ -67,6 +75,31 @@ def box_around(latitude: float, longitude: float, km: float) -> BoundingBox:
     )
 
 
+def planar_degrees(latitude: float, km: float) -> float:
+    """How far, in plain degrees (``hypot(Δlatitude, Δlongitude)``: what PostgreSQL's ``point <-> point``
+    measures), any point within ``km`` of a point at ``latitude`` can be: at most box_around's half-width.
+
+    A point (x, y) km away lies x / (111.2 · cos φ) degrees of longitude and about y / 111.2 degrees of
+    latitude off, with φ no nearer the equator than the circle's poleward edge; so its plain distance is
+    at most √(x² + y²) / (111.2 · cos φ_edge). box_around's 2 % margin covers the ellipsoid.
+    """
+    margin = km * 1.02
+    return _longitude_degrees(margin, abs(latitude) + margin / KM_PER_DEGREE_LATITUDE)
+
+
+def km_within_planar(latitude: float, degrees: float) -> float:
+    """The largest radius whose every point lies less than ``degrees`` (plain degrees) from a point at
+    ``latitude``: the inverse of planar_degrees (found by bisection; it grows with ``km``)."""
+    low, high = 0.0, 20_000.0
+    for _ in range(50):
+        middle = (low + high) / 2
+        if planar_degrees(latitude, middle) < degrees:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
 def intermediate_point(start: tuple[float, float], end: tuple[float, float], fraction: float) -> tuple[float, float]:
     """The point ``fraction`` of the way along the great circle from ``start`` to ``end``."""
     angle = _angular(start, end)
@@ -82,24 +115,61 @@ def intermediate_point(start: tuple[float, float], end: tuple[float, float], fra
 
 
 ROUTE_SAMPLE_KM = 25.0
+# A route search reads the route in chunks of about this length from its start, at most this many.
+ROUTE_CHUNK_KM = 50.0
+MAX_ROUTE_CHUNKS = 40
+
+
+class RouteSamples:
+    """Points every ``step_km`` along the great circle from ``start`` to ``end`` (``steps`` + 1 of them,
+    numbered from 0 at the start): boxes around stretches of the route for the spatial index.
+
+    The step is ~25 km, or ``km`` if smaller, so that a narrow corridor gets narrow boxes; a chunk
+    (what a route search reads at once) is ``per_chunk`` steps: about ROUTE_CHUNK_KM, or longer on a
+    route longer than MAX_ROUTE_CHUNKS of those.
+    """
+
+    def __init__(self, start: tuple[float, float], end: tuple[float, float], km: float) -> None:
+        self.start, self.end, self.km = start, end, km
+        length = sphere_km(start, end)
+        # (No finer than 1/4,000 of the route: a 0.1 km corridor across Europe needs no 30,000 samples.)
+        self.steps = max(1, math.ceil(length / min(ROUTE_SAMPLE_KM, max(km, length / 4_000))))
+        self.step_km = length / self.steps
+        self.per_chunk = max(
+            1, round(ROUTE_CHUNK_KM / self.step_km) if self.step_km else 1, math.ceil(self.steps / MAX_ROUTE_CHUNKS)
+        )
+        self._boxes: dict[int, BoundingBox] = {}
+
+    def box(self, first: int, last: int) -> BoundingBox:
+        """A box holding every point within ``km`` of the route whose route_position ``along_km`` lies
+        between samples ``first`` and ``last`` (points behind the start are at 0, beyond the end at the end).
+
+        Such a point is within ``km`` of a point of the stretch, which is within half a step of a sample
+        of it: each sample's box is widened by ``km`` plus half the step.
+        """
+        boxes = [self._sample_box(sample) for sample in range(first, last + 1)]
+        return BoundingBox(
+            west=min(box.west for box in boxes),
+            south=min(box.south for box in boxes),
+            east=max(box.east for box in boxes),
+            north=max(box.north for box in boxes),
+        )
+
+    def _sample_box(self, sample: int) -> BoundingBox:
+        if sample not in self._boxes:
+            point = intermediate_point(self.start, self.end, sample / self.steps)
+            self._boxes[sample] = box_around(*point, self.km + self.step_km / 2)
+        return self._boxes[sample]
 
 
 def box_around_route(start: tuple[float, float], end: tuple[float, float], km: float) -> BoundingBox:
     """A box holding every point within ``km`` of the great circle from ``start`` to ``end``.
 
     A great circle bulges towards the pole between its ends, so the box is built from points sampled
-    along it (every ~25 km), each widened by ``km`` plus half the sampling step.
+    along it (RouteSamples), each widened by ``km`` plus half the sampling step.
     """
-    length = sphere_km(start, end)
-    steps = max(1, math.ceil(length / ROUTE_SAMPLE_KM))
-    margin = km + length / steps / 2
-    boxes = [box_around(*intermediate_point(start, end, step / steps), margin) for step in range(steps + 1)]
-    return BoundingBox(
-        west=min(box.west for box in boxes),
-        south=min(box.south for box in boxes),
-        east=max(box.east for box in boxes),
-        north=max(box.north for box in boxes),
-    )
+    samples = RouteSamples(start, end, km)
+    return samples.box(0, samples.steps)
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:

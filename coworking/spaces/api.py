@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import PathParameter
 
 from coworking.accounts.permissions import Permission
 from coworking.core.db import DbSession
@@ -22,12 +24,22 @@ class SpaceList(msgspec.Struct, kw_only=True):
     items: list[SpaceCard]
     # The place or route distances were measured from, as the geocoder understood the query.
     origin: Origin | None
+    # None: every space within the distance is counted. A number: the search stopped at its limit of
+    # candidates, and the list is complete only within this many km of the place (or this far along the route).
+    complete_within_km: float | None
     total: int
     page: int
     per_page: int
     pages: int
     next: str | None
     previous: str | None
+
+
+# What core.text.slugify gives. Documented, not enforced: any other slug is simply not found (404).
+SLUG = PathParameter(
+    description="The space's slug, as in its `slug` field.",
+    schema_extra={"pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+)
 
 
 class SpacesApi(Controller):
@@ -46,6 +58,7 @@ class SpacesApi(Controller):
         return SpaceList(
             items=found.items,
             origin=found.origin,
+            complete_within_km=found.complete_within_km,
             total=found.total,
             page=found.page,
             per_page=found.per_page,
@@ -54,8 +67,14 @@ class SpacesApi(Controller):
             previous=link(found.page - 1) if found.page > 1 else None,
         )
 
-    @get("/{slug:str}", sync_to_thread=True, summary="One space, with everything public about it", responses=NOT_FOUND)
-    def detail(self, db_session: DbSession, slug: FromPath[str]) -> SpaceDetail:
+    # Litestar documents a 400 for any operation with a parameter (a path one too): ours, as problem+json.
+    @get(
+        "/{slug:str}",
+        sync_to_thread=True,
+        summary="One space, with everything public about it",
+        responses={**BAD_REQUEST, **NOT_FOUND},
+    )
+    def detail(self, db_session: DbSession, slug: Annotated[str, SLUG]) -> SpaceDetail:
         space = get_space(db_session, slug, utcnow())
         if space is None:
             raise NotFoundException(f"No space with the slug {slug!r}.")

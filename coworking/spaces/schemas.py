@@ -42,6 +42,12 @@ class SearchPage(msgspec.Struct, kw_only=True):
     page: int
     per_page: int
     origin: Origin | None = None
+    # None when the distance search read every candidate. Otherwise it read only the nearest ones
+    # (services.MAX_DISTANCE_CANDIDATES) and ``items``/``total`` hold only what is surely complete: the
+    # spaces within this many km of the place, or, along a route, those from its start to this many km
+    # along it (within ``origin.km`` of it, narrower than asked if the start itself was that crowded).
+    # 0.0: too crowded to list anything completely (over a thousand spaces within ~100 m).
+    complete_within_km: float | None = None
 
     @property
     def pages(self) -> int:
