@@ -39,11 +39,11 @@ from coworking.core.ratelimit import build_rate_limiter
 from coworking.core.security import SiteCSRFMiddleware, csrf_config, security_headers
 from coworking.core.settings import Settings
 from coworking.core.web import install_template_globals
-from coworking.geo.api import PlacesApi
+from coworking.geo.api import places_api
 from coworking.geo.controllers import PlacePages
 from coworking.geo.geocoders import build_geocoder
 from coworking.map.api import MapApi
-from coworking.map.controllers import MapPage
+from coworking.map.controllers import map_page
 from coworking.map.services import grid_cache
 from coworking.networks.api import NetworksApi
 from coworking.networks.controllers import NetworkPages
@@ -110,10 +110,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SiteApi,
             SpacePages,
             SpacesApi,
-            MapPage,
+            map_page,
             MapApi,
             PlacePages,
-            PlacesApi,
+            places_api,
             NetworkPages,
             NetworksApi,
             AccountPages,

@@ -7,6 +7,7 @@ per address and per IP before any work is done.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -85,6 +86,31 @@ def _form_page(request: Request, template: str, values: dict[str, str], error: I
     )
 
 
+def _mail_form(request: Request, data: dict[str, Any], template: str, send: Callable[[str], None]) -> Template | Redirect:
+    """A form that e-mails its address: limited per address and IP, then back with the error or on to
+    "check your inbox" (the same page whether or not the address has an account)."""
+    email = _text(data, "email")
+    _limit(request, (MAIL_PER_ADDRESS, services.email_key(email)), (MAIL_PER_IP, _ip(request)))
+    try:
+        send(email)
+    except InvalidInput as error:
+        return _form_page(request, template, {"email": email}, error)
+    return _mail_soon(request, Redirect(path="/account/check-email", status_code=303))
+
+
+def _link_expired(request: Request, error: InvalidInput) -> Template:
+    return page(request, "accounts/link_expired.html", {"errors": error.errors}, status_code=400)
+
+
+def _link_page(request: Request, db_session: DbSession, token: str, purpose: str, template: str) -> Template:
+    """The page an e-mailed link opens (its form posts back to the same link), or "this link no longer works"."""
+    try:
+        services.check_token(db_session, token, purpose)
+    except InvalidInput as error:
+        return _link_expired(request, error)
+    return _form_page(request, template, {"token": token})
+
+
 def _signed_in(request: Request, user_id: int, next_path: str) -> Redirect:
     """A new session (the old one, if any, ends: the id changes at sign-in, ASVS 7.2.4) and its cookie."""
     store = request.app.state.sessions
@@ -107,15 +133,11 @@ class AccountPages(Controller):
 
     @post("/register", opt=PUBLIC_FORM, sync_to_thread=True)
     def register(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
-        email = _text(data, "email")
-        _limit(request, (MAIL_PER_ADDRESS, services.email_key(email)), (MAIL_PER_IP, _ip(request)))
-        try:
-            services.register(
-                db_session, email, _text(data, "password"), _text(data, "password_again"), _mailer(request), _ip(request)
-            )
-        except InvalidInput as error:
-            return _form_page(request, "accounts/register.html", {"email": email}, error)
-        return _mail_soon(request, Redirect(path="/account/check-email", status_code=303))
+        def register(email: str) -> None:
+            password, again = _text(data, "password"), _text(data, "password_again")
+            services.register(db_session, email, password, again, _mailer(request), _ip(request))
+
+        return _mail_form(request, data, "accounts/register.html", register)
 
     @get("/check-email", opt={"permission": Permission.ACCOUNT_SIGN_IN})
     async def check_email(self, request: Request) -> Template:
@@ -124,18 +146,14 @@ class AccountPages(Controller):
     @get("/verify/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
     def verify_form(self, request: Request, db_session: DbSession, token: FromPath[str]) -> Template:
         """The link shows a button: following a link (or a mail scanner prefetching it) changes nothing."""
-        try:
-            services.check_token(db_session, token, services.VERIFY)
-        except InvalidInput as error:
-            return page(request, "accounts/link_expired.html", {"errors": error.errors}, status_code=400)
-        return page(request, "accounts/verify.html", {"token": token})
+        return _link_page(request, db_session, token, services.VERIFY, "accounts/verify.html")
 
     @post("/verify/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
     def verify(self, request: Request, db_session: DbSession, token: FromPath[str]) -> Template | Redirect:
         try:
             user = services.verify_email(db_session, token, _ip(request))
         except InvalidInput as error:
-            return page(request, "accounts/link_expired.html", {"errors": error.errors}, status_code=400)
+            return _link_expired(request, error)
         return _signed_in(request, user.id, "/account?verified=1")
 
     @get("/login", name="login", opt=PUBLIC_FORM)
@@ -167,21 +185,14 @@ class AccountPages(Controller):
 
     @post("/reset", opt=PUBLIC_FORM, sync_to_thread=True)
     def reset_request(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
-        email = _text(data, "email")
-        _limit(request, (MAIL_PER_ADDRESS, services.email_key(email)), (MAIL_PER_IP, _ip(request)))
-        try:
+        def request_reset(email: str) -> None:
             services.request_reset(db_session, email, _mailer(request), _ip(request))
-        except InvalidInput as error:
-            return _form_page(request, "accounts/reset_request.html", {"email": email}, error)
-        return _mail_soon(request, Redirect(path="/account/check-email", status_code=303))
+
+        return _mail_form(request, data, "accounts/reset_request.html", request_reset)
 
     @get("/reset/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
     def reset_form(self, request: Request, db_session: DbSession, token: FromPath[str]) -> Template:
-        try:
-            services.check_token(db_session, token, services.RESET)
-        except InvalidInput as error:
-            return page(request, "accounts/link_expired.html", {"errors": error.errors}, status_code=400)
-        return _form_page(request, "accounts/reset.html", {"token": token})
+        return _link_page(request, db_session, token, services.RESET, "accounts/reset.html")
 
     @post("/reset/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
     def reset(self, request: Request, db_session: DbSession, token: FromPath[str], data: Form) -> Template | Redirect:
@@ -197,7 +208,7 @@ class AccountPages(Controller):
             )
         except InvalidInput as error:
             if "token" in error.errors:
-                return page(request, "accounts/link_expired.html", {"errors": error.errors}, status_code=400)
+                return _link_expired(request, error)
             return _form_page(request, "accounts/reset.html", {"token": token}, error)
         return _signed_in(request, user.id, "/account?password=changed")
 
@@ -207,38 +218,42 @@ class AccountPages(Controller):
 
     @post("/password", opt=OWN_ACCOUNT, sync_to_thread=True)
     def change_password(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
-        actor = _actor(request)
-        _limit(request, (PASSWORD_PER_ACCOUNT, str(actor.user_id)))
-        try:
+        def change(actor: Actor) -> None:
+            current, new, again = (_text(data, name) for name in ("current_password", "password", "password_again"))
+            sessions = request.app.state.sessions
             services.change_password(
-                db_session,
-                request.app.state.sessions,
-                actor.user_id,
-                _text(data, "current_password"),
-                _text(data, "password"),
-                _text(data, "password_again"),
-                keep_session=actor.session_token,
-                ip=_ip(request),
+                db_session, sessions, actor.user_id, current, new, again, keep_session=actor.session_token, ip=_ip(request)
             )
-        except InvalidInput as error:
-            context = {"user": _account(db_session, actor), "errors": error.errors, "failed": "password"}
-            return page(request, "accounts/account.html", context, status_code=400)
-        return Redirect(path="/account?password=changed", status_code=303)
+
+        refused = _with_current_password(request, db_session, "password", change)
+        return refused or Redirect(path="/account?password=changed", status_code=303)
 
     @post("/delete", opt=OWN_ACCOUNT, sync_to_thread=True)
     def delete(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
-        actor = _actor(request)
-        _limit(request, (PASSWORD_PER_ACCOUNT, str(actor.user_id)))
-        try:
-            services.delete_account(
-                db_session, request.app.state.sessions, actor.user_id, _text(data, "current_password"), _ip(request)
-            )
-        except InvalidInput as error:
-            context = {"user": _account(db_session, actor), "errors": error.errors, "failed": "delete"}
-            return page(request, "accounts/account.html", context, status_code=400)
+        def delete(actor: Actor) -> None:
+            current = _text(data, "current_password")
+            services.delete_account(db_session, request.app.state.sessions, actor.user_id, current, _ip(request))
+
+        if refused := _with_current_password(request, db_session, "delete", delete):
+            return refused
         response = Redirect(path="/?account=deleted", status_code=303)
         response.delete_cookie(session_cookie(request.app.state.settings))
         return response
+
+
+def _with_current_password(
+    request: Request, db_session: DbSession, form_name: str, change: Callable[[Actor], None]
+) -> Template | None:
+    """Make a change that asks for the current password (limited per account); on refusal, the account
+    page again (400) with the message in the form ``form_name``; None when the change was made."""
+    actor = _actor(request)
+    _limit(request, (PASSWORD_PER_ACCOUNT, str(actor.user_id)))
+    try:
+        change(actor)
+    except InvalidInput as error:
+        context = {"user": _account(db_session, actor), "errors": error.errors, "failed": form_name}
+        return page(request, "accounts/account.html", context, status_code=400)
+    return None
 
 
 def _account(db_session: DbSession, actor: Actor) -> dict[str, object]:

@@ -99,6 +99,8 @@ async def current_actor(connection: ASGIConnection) -> Actor:
 async def require_permission(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """The one guard: the route's named permission, asked of ``can()``. A route naming none is refused."""
     permission = handler.opt.get("permission")
+    if permission is None and handler.http_methods == {"OPTIONS"}:
+        return  # Litestar's own answer naming a route's methods (Allow): it shows and changes nothing
     if not isinstance(permission, Permission):
         raise PermissionDeniedException("This route names no access rule.")
     actor = await current_actor(connection)

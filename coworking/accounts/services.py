@@ -42,6 +42,11 @@ class Mailer:
     translator: Translator
     link: Callable[[str], str]
 
+    def send(self, db: Session, recipient: str, subject: str, body: str, path: str) -> None:
+        """Queue ``subject`` and ``body`` (msgids; the body's %(link)s becomes a link to ``path``) in ``db``'s transaction."""
+        translate = self.translator.gettext
+        queue_mail(db, recipient, translate(subject), translate(body, link=self.link(path)))
+
 
 def email_key(email: str) -> str:
     """The form an address is compared in: trimmed and case-folded."""
@@ -90,23 +95,20 @@ def register(db: Session, email: str, password: str, password_again: str, mailer
         errors["password_again"] = N_("The two passwords are not the same.")
     if errors:
         raise InvalidInput(errors)
-    _ = mailer.translator
     now = utcnow()
     existing = find_user(db, email)
     password_hash = hash_password(password)  # hashed either way: the answer takes as long
     if existing is not None:
-        queue_mail(
+        mailer.send(
             db,
             existing.email,
-            _.gettext(N_("You already have an account")),
-            _.gettext(
-                N_(
-                    "Someone, perhaps you, tried to register with this address, which already has an account.\n\n"
-                    "If you have forgotten your password, choose a new one here:\n%(link)s\n\n"
-                    "If it was not you, you can ignore this message."
-                ),
-                link=mailer.link("/account/reset"),
+            N_("You already have an account"),
+            N_(
+                "Someone, perhaps you, tried to register with this address, which already has an account.\n\n"
+                "If you have forgotten your password, choose a new one here:\n%(link)s\n\n"
+                "If it was not you, you can ignore this message."
             ),
+            "/account/reset",
         )
         log_event(db, "register_known_address", existing.id, ip)
     else:
@@ -114,18 +116,16 @@ def register(db: Session, email: str, password: str, password_again: str, mailer
         db.add(user)
         db.flush()
         token = _issue_token(db, user, VERIFY, now)
-        queue_mail(
+        mailer.send(
             db,
             user.email,
-            _.gettext(N_("Confirm your e-mail address")),
-            _.gettext(
-                N_(
-                    "Welcome to the Rural Coworking Network.\n\n"
-                    "Confirm your e-mail address with this link (it works once, for 3 days):\n%(link)s\n\n"
-                    "If you did not register, you can ignore this message."
-                ),
-                link=mailer.link(f"/account/verify/{token}"),
+            N_("Confirm your e-mail address"),
+            N_(
+                "Welcome to the Rural Coworking Network.\n\n"
+                "Confirm your e-mail address with this link (it works once, for 3 days):\n%(link)s\n\n"
+                "If you did not register, you can ignore this message."
             ),
+            f"/account/verify/{token}",
         )
         log_event(db, "registered", user.id, ip)
     db.commit()
@@ -183,19 +183,16 @@ def request_reset(db: Session, email: str, mailer: Mailer, ip: str | None) -> No
     if user is None:
         return
     token = _issue_token(db, user, RESET, utcnow())
-    _ = mailer.translator
-    queue_mail(
+    mailer.send(
         db,
         user.email,
-        _.gettext(N_("Choose a new password")),
-        _.gettext(
-            N_(
-                "Someone, perhaps you, asked to reset the password of your account.\n\n"
-                "Choose a new password with this link (it works once, for 2 hours):\n%(link)s\n\n"
-                "If it was not you, ignore this message: your password stays as it is."
-            ),
-            link=mailer.link(f"/account/reset/{token}"),
+        N_("Choose a new password"),
+        N_(
+            "Someone, perhaps you, asked to reset the password of your account.\n\n"
+            "Choose a new password with this link (it works once, for 2 hours):\n%(link)s\n\n"
+            "If it was not you, ignore this message: your password stays as it is."
         ),
+        f"/account/reset/{token}",
     )
     log_event(db, "reset_requested", user.id, ip)
     db.commit()
