@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypeVar
 
+import msgspec
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -19,3 +21,16 @@ class Base(DeclarativeBase):
 class Timestamped:
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+def to_struct(struct_type: type[S], model: object, **computed: object) -> S:
+    """``struct_type`` filled from ``model``'s attributes of the same names; ``computed`` gives the
+    fields the model does not hold as such (the names of its amenities, a distance, …)."""
+    values = {
+        field.name: computed[field.name] if field.name in computed else getattr(model, field.name)
+        for field in msgspec.structs.fields(struct_type)
+    }
+    return struct_type(**values)

@@ -6,6 +6,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coworking.core.models import to_struct
 from coworking.networks.models import Network
 
 _SCOPE_ORDER = {"european": 0, "national": 1, "regional": 2}
@@ -24,16 +25,5 @@ class NetworkOut(msgspec.Struct, kw_only=True):
 def list_networks(session: Session) -> list[NetworkOut]:
     """All networks: European first, then national, then regional."""
     networks = session.scalars(select(Network).order_by(Network.name)).all()
-    found = [
-        NetworkOut(
-            slug=network.slug,
-            name=network.name,
-            scope=network.scope,
-            country_codes=network.country_codes,
-            website=network.website,
-            description=network.description,
-            source_url=network.source_url,
-        )
-        for network in networks
-    ]
+    found = [to_struct(NetworkOut, network) for network in networks]
     return sorted(found, key=lambda network: _SCOPE_ORDER.get(network.scope, 9))

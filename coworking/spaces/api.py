@@ -55,13 +55,9 @@ class SpacesApi(Controller):
         def link(page: int) -> str:
             return public_url(request, "/api/v1/spaces" + query_string(query.params(page=page)))
 
+        # The page as the service found it, with the links a client follows to the others.
         return SpaceList(
-            items=found.items,
-            origin=found.origin,
-            complete_within_km=found.complete_within_km,
-            total=found.total,
-            page=found.page,
-            per_page=found.per_page,
+            **msgspec.structs.asdict(found),
             pages=found.pages,
             next=link(found.page + 1) if found.page < found.pages else None,
             previous=link(found.page - 1) if found.page > 1 else None,

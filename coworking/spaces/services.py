@@ -16,6 +16,7 @@ from coworking.activities.models import Activity
 from coworking.activities.schemas import ActivityOccurrence
 from coworking.activities.services import is_upcoming_clause, next_occurrence, occurrence, occurrences
 from coworking.core.errors import InvalidInput
+from coworking.core.models import to_struct
 from coworking.core.text import fold, slugify
 from coworking.core.vocabulary import N_
 from coworking.geo.distance import (
@@ -426,25 +427,10 @@ def resolve_origin(query: SpaceQuery, geocoder: Geocoder) -> Origin | None:
     return None
 
 
-def _summary(space: Space) -> dict[str, object]:
-    """The fields every listing of a space shares (SpaceSummary), read from the model once."""
-    return {
-        "slug": space.slug,
-        "name": space.name,
-        "town": space.town,
-        "region": space.region,
-        "country_code": space.country_code,
-        "latitude": space.latitude,
-        "longitude": space.longitude,
-        "location_precision": space.location_precision,
-        "amenities": space.amenity_codes,
-        "status": space.status,
-        "updated_at": space.updated_at,
-    }
-
-
 def to_card(space: Space, upcoming_activities: int, distance_km: float | None = None) -> SpaceCard:
-    return SpaceCard(**_summary(space), upcoming_activities=upcoming_activities, distance_km=distance_km)
+    return to_struct(
+        SpaceCard, space, amenities=space.amenity_codes, upcoming_activities=upcoming_activities, distance_km=distance_km
+    )
 
 
 def get_space(session: Session, slug: str, now: datetime) -> SpaceDetail | None:
@@ -460,27 +446,13 @@ def get_space(session: Session, slug: str, now: datetime) -> SpaceDetail | None:
     )
     if space is None:
         return None
-    return SpaceDetail(
-        **_summary(space),
-        description=space.description,
-        street_address=space.street_address,
-        website=space.website,
-        email=space.email,
-        phone=space.phone,
-        opening_hours=space.opening_hours,
-        internet_download_mbps=space.internet_download_mbps,
-        internet_upload_mbps=space.internet_upload_mbps,
+    return to_struct(
+        SpaceDetail,
+        space,
+        amenities=space.amenity_codes,
         fibre=space.has_fibre,
-        desks=space.desks,
-        price_notes=space.price_notes,
-        community_builders=[
-            CommunityBuilderOut(name=person.name, bio=person.bio, public_contact=person.public_contact)
-            for person in space.community_builders
-        ],
+        community_builders=[to_struct(CommunityBuilderOut, person) for person in space.community_builders],
         activities=occurrences(space.activities, now),
-        source_url=space.source_url,
-        created_at=space.created_at,
-        version=space.version,
     )
 
 
