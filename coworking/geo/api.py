@@ -14,6 +14,8 @@ from coworking.core.vocabulary import N_
 from coworking.geo.schemas import PlaceSuggestion
 from coworking.geo.services import suggest_places
 
+TYPED = "Required: what has been typed so far; 'Ogre, LV' narrows to a country."
+
 
 @get(
     "/api/v1/places",
@@ -23,13 +25,7 @@ from coworking.geo.services import suggest_places
     summary="Places whose name starts with the typed text (autocomplete)",
     responses=BAD_REQUEST,
 )
-def places_api(
-    request: Request,
-    q: Annotated[
-        str | None,
-        QueryParameter(description="Required: what has been typed so far; 'Ogre, LV' narrows to a country."),
-    ] = None,
-) -> list[PlaceSuggestion]:
+def places_api(request: Request, q: Annotated[str | None, QueryParameter(description=TYPED)] = None) -> list[PlaceSuggestion]:
     """The JSON twin of the place suggestions."""
     if not (q or "").strip():
         raise InvalidInput({"q": N_("Type the first letters of a place.")})
