@@ -494,3 +494,17 @@ def test_the_api_says_within_what_distance_the_list_is_complete(client: TestClie
     assert all(item["distance_km"] <= within for item in body["items"])
     few = client.get("/api/v1/spaces", params={"near": "Lielvarde", "radius_km": 5}).json()
     assert few["complete_within_km"] is None and few["total"] == 4
+
+
+@pytest.mark.usefixtures("small_cap")
+def test_the_page_says_when_a_crowded_search_lists_only_the_nearest(client: TestClient, session: Session) -> None:
+    _ring_of_spaces(session)
+    near = f"{HERE[0]:.5f}, {HERE[1]:.5f}"
+    page = client.get("/spaces", params={"near": near, "radius_km": 50})
+    assert page.status_code == 200
+    within = client.get("/api/v1/spaces", params={"near": near, "radius_km": 50}).json()["complete_within_km"]
+    assert within is not None and within < 50
+    assert "More spaces lie within 50 km than one search can list" in page.text
+    assert "Within 50 km of" not in page.text  # the summary states the distance it is complete for
+    calm = client.get("/spaces", params={"near": near, "radius_km": 3})
+    assert "than one search can list" not in calm.text
