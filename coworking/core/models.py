@@ -30,7 +30,7 @@ def to_struct(struct_type: type[S], model: object, **computed: object) -> S:
     """``struct_type`` filled from ``model``'s attributes of the same names; ``computed`` gives the
     fields the model does not hold as such (the names of its amenities, a distance, …)."""
     values = {
-        field.name: computed[field.name] if field.name in computed else getattr(model, field.name)
-        for field in msgspec.structs.fields(struct_type)
+        name: computed[name] if name in computed else getattr(model, name)
+        for name in struct_type.__struct_fields__
     }
     return struct_type(**values)
