@@ -160,3 +160,21 @@ def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
     # copies while settling a swap, and the site's CSP (rightly) reports that as an inline style.
     page.screenshot(path=str(path), full_page=full_page, caret="initial")
     return path
+
+
+def wait_until_htmx_is_quiet(page: Page, quiet_ms: int = 800, timeout_s: float = 15.0) -> None:
+    """Wait until no htmx request has been in flight for ``quiet_ms`` (the map may fetch its list twice:
+    once for its first view, once after fitting the results), so a check sees the settled page."""
+    page.evaluate(
+        """() => {
+            window.__htmxLastBusy = Date.now();
+            for (const name of ['htmx:beforeRequest', 'htmx:afterSettle', 'htmx:afterRequest']) {
+                document.body.addEventListener(name, () => { window.__htmxLastBusy = Date.now(); });
+            }
+        }"""
+    )
+    page.wait_for_function(
+        f"""() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')
+                 && Date.now() - window.__htmxLastBusy > {quiet_ms}""",
+        timeout=timeout_s * 1000,
+    )

@@ -17,6 +17,7 @@ from tests.e2e.helpers import (
     new_phone_context,
     run_axe,
     screenshot,
+    wait_until_htmx_is_quiet,
     watch_console,
 )
 
@@ -61,6 +62,10 @@ def test_page_is_accessible_and_console_clean(
     if name in ("detail", "map"):
         # Leaflet has drawn its controls (tiles fail on purpose: they point at a closed port).
         expect(page.locator(".leaflet-control-zoom")).to_be_visible()
+    if name == "map":
+        # The list of spaces in view follows the map's first view through htmx: judge it once it has
+        # settled, not while it fades for the swap.
+        wait_until_htmx_is_quiet(page)
 
     problems = console.unexpected(error_document=f"{base_url}{path}" if status >= 400 else None)
     problems += [f"CSP: {item}" for item in csp_violations(page)]
