@@ -153,3 +153,25 @@ def test_free_text_never_fills_the_grid_cache(client: TestClient, session: Sessi
     for country in ("LV", "EE"):
         client.get("/api/v1/spaces.geojson", params={"bbox": "-25,34,45,72", "zoom": 4, "country": country})
     assert len(grids) == 2
+
+
+def test_binning_here_and_in_the_database_agree(session: Session) -> None:
+    """Small boxes are binned in Python, large ones by the database: the same spaces, the same cells."""
+    from sqlalchemy import select
+
+    from coworking.map.services import _bin_in_database, _bin_in_python
+
+    for number, (latitude, longitude) in enumerate([(57.31, 25.27), (57.311, 25.272), (56.95, 24.1), (-33.9, 151.2), (0.0, 0.0)]):
+        make_space(session, f"Hub {number}", f"Town {number}", latitude=latitude, longitude=longitude)
+    statement = select(Space).where(Space.latitude.is_not(None))
+    for level in (0, 4, 10, 14, 20):
+        here, there = _bin_in_python(session, statement, level), _bin_in_database(session, statement, level)
+        assert here.cells.keys() == there.cells.keys(), level
+        for key, cell in here.cells.items():
+            other = there.cells[key]
+            assert (cell.count, cell.south, cell.west, cell.north, cell.east) == (
+                other.count, other.south, other.west, other.north, other.east
+            )
+            assert cell.latitude_sum == pytest.approx(other.latitude_sum) and cell.longitude_sum == pytest.approx(other.longitude_sum)
+            if cell.count == 1:
+                assert (cell.slug, cell.name, cell.approximate) == (other.slug, other.name, other.approximate)

@@ -100,11 +100,13 @@ class SiteCSRFMiddleware(CSRFMiddleware):
             await self.app(scope, receive, send)
             return
         if scope["method"] in self.config.safe_methods:
-            request = scope["litestar_app"].request_class(scope=scope, receive=receive)
-            cookie = request.cookies.get(self.config.cookie_name)
-            token = ScopeState.from_scope(scope).csrf_token = cookie or generate_csrf_token(self.config.secret)
-            if cookie is None and scope["route_handler"].opt.get(CSRF_FORM):
-                send = self.create_send_wrapper(send=send, token=token, csrf_cookie=None)
+            # Only a page with a form needs a token (and, the first time, the cookie that carries it).
+            if scope["route_handler"].opt.get(CSRF_FORM):
+                request = scope["litestar_app"].request_class(scope=scope, receive=receive)
+                cookie = request.cookies.get(self.config.cookie_name)
+                token = ScopeState.from_scope(scope).csrf_token = cookie or generate_csrf_token(self.config.secret)
+                if cookie is None:
+                    send = self.create_send_wrapper(send=send, token=token, csrf_cookie=None)
             await self.app(scope, receive, send)
             return
         if _is_json(scope):
