@@ -4,6 +4,7 @@
     python benchmarks/profile_request.py "/spaces?q=cesis"                  # 50 requests, text report
     python benchmarks/profile_request.py "/api/v1/spaces?q=cesis" -n 200 --html
     python benchmarks/profile_request.py "/api/v1/spaces.geojson?bbox=25.1,57.25,25.45,57.37&zoom=12" --synthetic 100000
+    python benchmarks/profile_request.py "/api/v1/spaces.geojson?bbox=-25,34,45,72&zoom=4" -n 2000 --no-profile
 
 Seeds a temporary SQLite database (as run.py does), builds the app with ``create_app()``, sends
 a few warm-up requests, then profiles N requests straight through the ASGI interface. Sync
@@ -21,6 +22,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -73,6 +75,11 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=50, help="requests to profile (default 50)")
     parser.add_argument("--html", action="store_true", help="also write an HTML report")
     parser.add_argument(
+        "--no-profile",
+        action="store_true",
+        help="only time the requests (no profiler; sync handlers in Litestar's thread pool, as served)",
+    )
+    parser.add_argument(
         "--synthetic", type=int, default=0, metavar="N", help="add N synthetic spaces (as run.py's map part does)"
     )
     args = parser.parse_args()
@@ -117,11 +124,26 @@ def main() -> int:
         async def run_inline(fn, *a, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
             return fn(*a, **kw)
 
-        litestar.concurrency._run_sync_asyncio = run_inline  # sync handlers on this thread, for the profiler
+        if not args.no_profile:
+            litestar.concurrency._run_sync_asyncio = run_inline  # sync handlers on this thread, for the profiler
 
         from coworking.app import create_app
 
         app = create_app()
+
+        if args.no_profile:
+
+            async def timed() -> float:
+                async with app.lifespan():
+                    for _ in range(min(200, n)):
+                        await call(app, args.path)
+                    started = time.perf_counter()
+                    for _ in range(n):
+                        await call(app, args.path)
+                    return (time.perf_counter() - started) / n
+
+            print(f"GET {args.path}: {asyncio.run(timed()) * 1000:.3f} ms per request ({n} in process, no profiler)")
+            return 0
 
         async def session() -> Profiler:
             # Startup (lifespan) is what opens the plugin's engine; drive it by hand.
