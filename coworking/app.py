@@ -26,6 +26,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
 
+from coworking.accounts.admin import security_log_page
 from coworking.accounts.controllers import AccountPages
 from coworking.accounts.permissions import Permission, require_permission
 from coworking.accounts.sessions import build_session_store
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NetworkPages,
             NetworksApi,
             AccountPages,
+            security_log_page,
             create_static_files_router(
                 path="/static",
                 directories=[settings.static_dir],

@@ -323,3 +323,21 @@ def test_two_workers_share_sessions_and_limits_through_redis(settings: Settings,
     finally:
         for key in client.scan_iter("coworking:*"):
             client.delete(key)
+
+
+def test_16_the_security_log_is_for_administrators_only(client: TestClient, fresh: TestClient, session: Session, settings: Settings) -> None:
+    """ASVS 16: sign-ins and failures are logged, without secrets; only an administrator reads the log."""
+    from coworking.accounts.services import create_admin
+
+    assert client.get("/admin/security-log").status_code == 401
+    register_and_verify(client, session)
+    assert client.get("/admin/security-log").status_code == 403
+    create_admin(session, "admin@example.org", PASSWORD)
+    assert sign_in(fresh, email="admin@example.org").status_code == 303
+    sign_in(fresh, email=EMAIL, password="not the password")  # a failure, logged
+    assert sign_in(fresh, email="admin@example.org").status_code == 303
+    log = fresh.get("/admin/security-log")
+    assert log.status_code == 200
+    assert "login_failed" in log.text and "role_granted" in log.text and EMAIL in log.text
+    assert PASSWORD not in log.text and "not the password" not in log.text
+    assert "Security log" in fresh.get("/account").text

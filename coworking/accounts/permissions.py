@@ -34,6 +34,8 @@ class Permission(StrEnum):
     ACCOUNT_SIGN_IN = "account:sign-in"
     # One's own account: its settings, password, deletion.
     ACCOUNT_MANAGE = "account:manage"
+    # The security log: administrators only.
+    SECURITY_LOG_READ = "security-log:read"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ ANONYMOUS = Actor()
 # Granted to everyone, signed in or not.
 PUBLIC = frozenset({Permission.DIRECTORY_READ, Permission.SITE_STATUS, Permission.ACCOUNT_SIGN_IN})
 SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE})
+ADMINS_ONLY = frozenset({Permission.SECURITY_LOG_READ})
 
 
 def can(actor: Actor, permission: Permission, resource: object | None = None) -> bool:
@@ -62,6 +65,8 @@ def can(actor: Actor, permission: Permission, resource: object | None = None) ->
         return True
     if permission in SIGNED_IN:
         return not actor.is_anonymous
+    if permission in ADMINS_ONLY:
+        return actor.is_admin
     return False
 
 
