@@ -75,3 +75,26 @@ def test_register_confirm_sign_out_and_in(browser: Browser, base_url: str, serve
     expect(page.locator("main h1")).to_have_text("Your account" if language == "en" else "Jūsu konts")
     assert console.unexpected(error_document=f"{base_url}/account") == []
     context.close()
+
+
+def test_an_administrator_reads_the_security_log(browser: Browser, base_url: str, server_env: dict[str, str]) -> None:
+    made = subprocess.run(  # noqa: S603 - our own console script
+        [str(Path(sys.executable).parent / "coworking"), "createadmin", "admin@example.org", "--password", PASSWORD],
+        env=server_env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    context = new_phone_context(browser, base_url)
+    page = context.new_page()
+    page.goto("/account/login?next=/admin/security-log")
+    page.fill("#email", "admin@example.org")
+    page.fill("#password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/admin/security-log$"))
+    expect(page.locator("main table")).to_contain_text("role_granted")
+    assert run_axe(page) == [], describe_violations(run_axe(page))
+    screenshot(page, "account-en-security-log")
+    context.close()
