@@ -26,7 +26,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
 
-from coworking.accounts.admin import security_log_page
+from coworking.accounts.admin import AdminPages
 from coworking.accounts.controllers import AccountPages
 from coworking.accounts.permissions import Permission, require_permission
 from coworking.accounts.sessions import build_session_store
@@ -40,11 +40,11 @@ from coworking.core.ratelimit import build_rate_limiter
 from coworking.core.security import SiteCSRFMiddleware, csrf_config, security_headers
 from coworking.core.settings import Settings
 from coworking.core.web import install_template_globals
-from coworking.geo.api import places_api
+from coworking.geo.api import PlacesApi
 from coworking.geo.controllers import PlacePages
 from coworking.geo.geocoders import build_geocoder
 from coworking.map.api import MapApi
-from coworking.map.controllers import map_page
+from coworking.map.controllers import MapPage
 from coworking.map.services import grid_cache
 from coworking.networks.api import NetworksApi
 from coworking.networks.controllers import NetworkPages
@@ -111,14 +111,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SiteApi,
             SpacePages,
             SpacesApi,
-            map_page,
+            MapPage,
             MapApi,
             PlacePages,
-            places_api,
+            PlacesApi,
             NetworkPages,
             NetworksApi,
             AccountPages,
-            security_log_page,
+            AdminPages,
             create_static_files_router(
                 path="/static",
                 directories=[settings.static_dir],

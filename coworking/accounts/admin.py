@@ -1,20 +1,27 @@
-"""What administrators see: the security log (sign-ins, failures, lock-outs, password and role changes,
-deletions), newest first. It names accounts by address while they exist, and never holds a secret."""
+"""What administrators see and do: the security log (sign-ins, failures, lock-outs, password and role
+changes, deletions; newest first; accounts named by address while they exist, never a secret), and the
+partner roles they grant and revoke."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated, Any
 
-from litestar import Request, get
-from litestar.params import FromQuery
-from litestar.response import Template
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromQuery
+from litestar.response import Redirect, Template
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coworking.accounts import roles
 from coworking.accounts.models import SecurityEvent, User
 from coworking.accounts.permissions import Permission
 from coworking.core.db import DbSession
+from coworking.core.errors import InvalidInput
+from coworking.core.security import CSRF_FORM
+from coworking.core.vocabulary import N_
 from coworking.core.web import page
 
 EVENTS_PER_PAGE = 100
@@ -43,13 +50,52 @@ def security_log(session: Session, page_number: int = 1) -> tuple[list[LoggedEve
     return events, max(1, -(-total // EVENTS_PER_PAGE))
 
 
-@get(
-    "/admin/security-log",
-    name="security_log",
-    sync_to_thread=True,
-    include_in_schema=False,
-    opt={"permission": Permission.SECURITY_LOG_READ},
-)
-def security_log_page(request: Request, db_session: DbSession, page_number: FromQuery[int] = 1) -> Template:
-    events, pages = security_log(db_session, max(1, page_number))
-    return page(request, "accounts/security_log.html", {"events": events, "page": page_number, "pages": pages})
+ROLES = {"permission": Permission.ROLES_MANAGE, CSRF_FORM: True}
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def _field(data: dict[str, Any], name: str) -> str:
+    value = data.get(name, "")
+    return str(value[0] if isinstance(value, list) and value else value)
+
+
+def _partners_page(request: Request, db_session: DbSession, form: dict[str, str], error: InvalidInput | None = None) -> Template:
+    context = {"partners": roles.list_partners(db_session), "form": form, "errors": error.errors if error else {}}
+    return page(request, "accounts/partners.html", context, status_code=400 if error else 200)
+
+
+class AdminPages(Controller):
+    path = "/admin"
+    include_in_schema = False
+    opt = {"permission": Permission.ROLES_MANAGE}
+
+    @get("/security-log", name="security_log", sync_to_thread=True, opt={"permission": Permission.SECURITY_LOG_READ})
+    def security_log(self, request: Request, db_session: DbSession, page_number: FromQuery[int] = 1) -> Template:
+        events, pages = security_log(db_session, max(1, page_number))
+        return page(request, "accounts/security_log.html", {"events": events, "page": page_number, "pages": pages})
+
+    @get("/partners", name="partners", sync_to_thread=True, opt=ROLES)
+    def partners(self, request: Request, db_session: DbSession) -> Template:
+        return _partners_page(request, db_session, {"email": "", "country": ""})
+
+    @post("/partners", sync_to_thread=True, opt=ROLES)
+    def grant_partner(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
+        form = {"email": _field(data, "email"), "country": _field(data, "country")}
+        sessions, admin_id = request.app.state.sessions, request.state.actor.user_id
+        try:
+            roles.grant_partner(db_session, sessions, admin_id, form["email"], form["country"], request.client.host)
+        except InvalidInput as error:
+            return _partners_page(request, db_session, form, error)
+        return Redirect(path="/admin/partners", status_code=303)
+
+    @post("/partners/revoke", sync_to_thread=True, opt=ROLES)
+    def revoke_partner(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
+        """The form names whose role ends; who may end it is the route's rule, not anything in the form."""
+        sessions, admin_id = request.app.state.sessions, request.state.actor.user_id
+        try:
+            user_id = int(_field(data, "user_id"))
+            roles.revoke_partner(db_session, sessions, admin_id, user_id, _field(data, "country"), request.client.host)
+        except (ValueError, InvalidInput):
+            error = InvalidInput({"revoke": N_("This role could not be found.")})
+            return _partners_page(request, db_session, {"email": "", "country": ""}, error)
+        return Redirect(path="/admin/partners", status_code=303)

@@ -65,3 +65,13 @@ class SecurityEvent(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     ip: Mapped[str | None] = mapped_column(String(45))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class PartnerCountry(Base):
+    """A network partner's country: the listings there are theirs to moderate (granted by an admin)."""
+
+    __tablename__ = "partner_countries"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    country_code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)
+    granted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

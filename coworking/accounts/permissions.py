@@ -17,9 +17,10 @@ import anyio.to_thread
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coworking.accounts.models import User
+from coworking.accounts.models import PartnerCountry, User
 from coworking.core.settings import Settings
 
 
@@ -36,6 +37,8 @@ class Permission(StrEnum):
     ACCOUNT_MANAGE = "account:manage"
     # The security log: administrators only.
     SECURITY_LOG_READ = "security-log:read"
+    # Grant and revoke partner roles: administrators only.
+    ROLES_MANAGE = "roles:manage"
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class Actor:
 
     user_id: int | None = None
     is_admin: bool = False
+    # The countries whose listings this person moderates as a network partner.
+    partner_countries: frozenset[str] = frozenset()
     session_token: str | None = None
 
     @property
@@ -56,7 +61,7 @@ ANONYMOUS = Actor()
 # Granted to everyone, signed in or not.
 PUBLIC = frozenset({Permission.DIRECTORY_READ, Permission.SITE_STATUS, Permission.ACCOUNT_SIGN_IN})
 SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE})
-ADMINS_ONLY = frozenset({Permission.SECURITY_LOG_READ})
+ADMINS_ONLY = frozenset({Permission.SECURITY_LOG_READ, Permission.ROLES_MANAGE})
 
 
 def can(actor: Actor, permission: Permission, resource: object | None = None) -> bool:
@@ -81,9 +86,10 @@ def _load_actor(state, token: str) -> Actor:  # noqa: ANN001 - the app's State
         return ANONYMOUS
     with Session(state.engine) as session:
         user = session.get(User, user_id)
-    if user is None:
-        return ANONYMOUS
-    return Actor(user_id=user.id, is_admin=user.is_admin, session_token=token)
+        if user is None:
+            return ANONYMOUS
+        countries = session.scalars(select(PartnerCountry.country_code).where(PartnerCountry.user_id == user_id))
+        return Actor(user_id=user.id, is_admin=user.is_admin, partner_countries=frozenset(countries), session_token=token)
 
 
 async def current_actor(connection: ASGIConnection) -> Actor:

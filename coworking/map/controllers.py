@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Request, get
+from litestar import Controller, Request, get
 from litestar.response import Template
 
 from coworking.accounts.permissions import Permission
@@ -11,7 +11,14 @@ from coworking.spaces.controllers import search_page
 from coworking.spaces.query import Search
 
 
-@get("/map", name="map", sync_to_thread=True, include_in_schema=False, opt={"permission": Permission.DIRECTORY_READ})
-def map_page(request: Request, db_session: DbSession, search: Search) -> Template:
+class MapPage(Controller):
     """The map, with the same filters as /spaces; without JavaScript it is the list, with distances."""
-    return search_page(request, db_session, search, "/map", "map/map.html")
+
+    include_in_schema = False
+    opt = {"permission": Permission.DIRECTORY_READ}
+
+    # A controller, not a bare function: Litestar copies a controller's handlers for each app it serves,
+    # while a function handler is one object shared (and rebound) by every app made in the process.
+    @get("/map", name="map", sync_to_thread=True)
+    def show(self, request: Request, db_session: DbSession, search: Search) -> Template:
+        return search_page(request, db_session, search, "/map", "map/map.html")

@@ -97,4 +97,13 @@ def test_an_administrator_reads_the_security_log(browser: Browser, base_url: str
     expect(page.locator("main table")).to_contain_text("role_granted")
     assert run_axe(page) == [], describe_violations(run_axe(page))
     screenshot(page, "account-en-security-log")
+
+    page.goto("/admin/partners")
+    page.fill("#email", "nobody@example.org")
+    page.fill("#country", "LV")
+    page.locator("main form[action='/admin/partners'] button").click()
+    expect(page.locator("#email-error")).to_be_visible()
+    expect(page.locator("#email")).to_have_value("nobody@example.org")
+    assert run_axe(page) == [], describe_violations(run_axe(page))
+    screenshot(page, "account-en-partners")
     context.close()
