@@ -341,3 +341,34 @@ def test_16_the_security_log_is_for_administrators_only(client: TestClient, fres
     assert "login_failed" in log.text and "role_granted" in log.text and EMAIL in log.text
     assert PASSWORD not in log.text and "not the password" not in log.text
     assert "Security log" in fresh.get("/account").text
+
+
+def test_7_5_1_changing_the_address_needs_the_password_and_the_new_inbox(client: TestClient, session: Session) -> None:
+    register_and_verify(client, session)
+    new = "anna.new@example.org"
+    refused = post(client, "/account/email", new_email=new, current_password="not the password")
+    assert refused.status_code == 400 and "not your current password" in refused.text
+    assert post(client, "/account/email", new_email=new, current_password=PASSWORD).status_code == 303
+    session.expire_all()
+    assert session.scalar(select(User)).email == EMAIL  # nothing changes before the link is followed
+    confirm = link_in(last_mail(session, new))
+    assert "Use this address" in client.get(confirm).text
+    assert post(client, confirm).status_code == 303
+    session.expire_all()
+    assert session.scalar(select(User)).email == new
+    assert "new e-mail address" in last_mail(session, EMAIL).subject  # the old inbox is told
+    assert post(client, confirm).status_code == 400  # once only
+    client.cookies.clear()
+    assert sign_in(client, email=new).status_code == 303
+    assert sign_in(client, email=EMAIL).status_code == 400
+
+
+def test_an_address_with_an_account_is_never_taken_over(client: TestClient, fresh: TestClient, session: Session) -> None:
+    register_and_verify(client, session)
+    register_and_verify(fresh, session, "other@example.org")
+    answer = post(client, "/account/email", new_email="OTHER@example.org", current_password=PASSWORD)
+    assert answer.status_code == 303 and answer.headers["location"] == "/account?email=sent"  # as for any address
+    assert "offered for another account" in last_mail(session, "other@example.org").subject
+    assert "/account/email/" not in last_mail(session, "other@example.org").body
+    session.expire_all()
+    assert sorted(session.scalars(select(User.email)).all()) == [EMAIL, "other@example.org"]

@@ -228,6 +228,27 @@ class AccountPages(Controller):
         refused = _with_current_password(request, db_session, "password", change)
         return refused or Redirect(path="/account?password=changed", status_code=303)
 
+    @post("/email", opt=OWN_ACCOUNT, sync_to_thread=True)
+    def change_email(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
+        def change(actor: Actor) -> None:
+            current, new = _text(data, "current_password"), _text(data, "new_email")
+            services.request_email_change(db_session, _mailer(request), actor.user_id, current, new, _ip(request))
+
+        refused = _with_current_password(request, db_session, "email", change)
+        return refused or _mail_soon(request, Redirect(path="/account?email=sent", status_code=303))
+
+    @get("/email/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
+    def confirm_email_form(self, request: Request, db_session: DbSession, token: FromPath[str]) -> Template:
+        return _link_page(request, db_session, token, services.EMAIL_CHANGE, "accounts/confirm_email.html")
+
+    @post("/email/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
+    def confirm_email(self, request: Request, db_session: DbSession, token: FromPath[str]) -> Template | Redirect:
+        try:
+            services.confirm_email_change(db_session, _mailer(request), token, _ip(request))
+        except InvalidInput as error:
+            return _link_expired(request, error)
+        return _mail_soon(request, Redirect(path="/account?email=changed", status_code=303))
+
     @post("/delete", opt=OWN_ACCOUNT, sync_to_thread=True)
     def delete(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
         def delete(actor: Actor) -> None:

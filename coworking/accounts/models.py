@@ -39,13 +39,16 @@ class UserSession(Base):
 
 
 class EmailToken(Base):
-    """A single-use link sent by e-mail: verify an address, reset a password. Only its hash is stored."""
+    """A single-use link sent by e-mail: verify an address, reset a password, confirm a new address.
+    Only its hash is stored."""
 
     __tablename__ = "email_tokens"
     __table_args__ = (Index("ix_email_tokens_user", "user_id"),)
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     purpose: Mapped[str] = mapped_column(String(20))
+    # For a change of address: the address the link confirms.
+    new_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))

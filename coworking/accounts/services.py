@@ -30,8 +30,9 @@ from coworking.core.vocabulary import N_
 
 VERIFY = "verify"
 RESET = "reset"
+EMAIL_CHANGE = "email"
 # How long a link in an e-mail works: long enough for a slow inbox, short enough to be useless later.
-TOKEN_LIFETIMES = {VERIFY: timedelta(days=3), RESET: timedelta(hours=2)}
+TOKEN_LIFETIMES = {VERIFY: timedelta(days=3), RESET: timedelta(hours=2), EMAIL_CHANGE: timedelta(days=1)}
 MAX_EMAIL_LENGTH = 254
 
 
@@ -68,9 +69,10 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _issue_token(db: Session, user: User, purpose: str, now: datetime) -> str:
+def _issue_token(db: Session, user: User, purpose: str, now: datetime, new_email: str | None = None) -> str:
     token = secrets.token_urlsafe(32)
-    db.add(EmailToken(token_hash=_hash(token), user_id=user.id, purpose=purpose, expires_at=now + TOKEN_LIFETIMES[purpose]))
+    expires_at = now + TOKEN_LIFETIMES[purpose]
+    db.add(EmailToken(token_hash=_hash(token), user_id=user.id, purpose=purpose, new_email=new_email, expires_at=expires_at))
     return token
 
 
@@ -245,6 +247,71 @@ def change_password(
     log_event(db, "password_changed", user.id, ip)
     db.commit()
     sessions.end_all(user.id, keep=keep_session)
+
+
+def request_email_change(
+    db: Session, mailer: Mailer, user_id: int, current_password: str, new_email: str, ip: str | None
+) -> None:
+    """Send a confirm link to ``new_email``; the address changes only when it is followed (ASVS 7.5.1:
+    the current password first). An address another account has gets a notice instead, and nothing changes;
+    the person asking sees the same "check the inbox" either way."""
+    user = db.get(User, user_id)
+    _require_password(user, current_password)
+    if problem := check_email(new_email):
+        raise InvalidInput({"new_email": problem})
+    if email_key(new_email) == user.email_key:
+        raise InvalidInput({"new_email": N_("This is already your address.")})
+    other = find_user(db, new_email)
+    if other is not None:
+        mailer.send(
+            db,
+            other.email,
+            N_("Your address was offered for another account"),
+            N_(
+                "Someone asked to move another account of the Rural Coworking Network to this address, which "
+                "already has an account of its own. Nothing has changed.\n\nYour account: %(link)s"
+            ),
+            "/account",
+        )
+        log_event(db, "email_change_refused", user.id, ip, detail="the address has an account")
+    else:
+        token = _issue_token(db, user, EMAIL_CHANGE, utcnow(), new_email=new_email.strip())
+        mailer.send(
+            db,
+            new_email.strip(),
+            N_("Confirm your new e-mail address"),
+            N_(
+                "Confirm that your account of the Rural Coworking Network should use this address from now on "
+                "(the link works once, for a day):\n%(link)s\n\nIf you did not ask for this, ignore this message."
+            ),
+            f"/account/email/{token}",
+        )
+        log_event(db, "email_change_requested", user.id, ip)
+    db.commit()
+
+
+def confirm_email_change(db: Session, mailer: Mailer, token: str, ip: str | None) -> User:
+    """Move the account to the address the link was sent to; the old address is told."""
+    found = _usable_token(db, token, EMAIL_CHANGE)
+    if find_user(db, found.new_email) is not None:
+        raise InvalidInput({"token": N_("This address has meanwhile been taken by another account.")})
+    user = db.get(User, found.user_id)
+    old_email, now = user.email, utcnow()
+    user.email, user.email_key, user.email_verified_at = found.new_email, email_key(found.new_email), now
+    found.used_at = now
+    mailer.send(
+        db,
+        old_email,
+        N_("Your account has a new e-mail address"),
+        N_(
+            "Your account of the Rural Coworking Network now uses another e-mail address.\n\n"
+            "If you did not ask for this, choose a new password at once: %(link)s"
+        ),
+        "/account/reset",
+    )
+    log_event(db, "email_changed", user.id, ip)
+    db.commit()
+    return user
 
 
 def delete_account(db: Session, sessions: SessionStore, user_id: int, current_password: str, ip: str | None) -> None:
