@@ -9,7 +9,6 @@ import advanced_alchemy.types  # noqa: F401 - autogenerate writes the models' Da
 import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
-
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}
 branch_labels = ${repr(branch_labels)}

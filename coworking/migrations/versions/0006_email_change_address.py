@@ -9,7 +9,6 @@ import advanced_alchemy.types  # noqa: F401 - autogenerate writes the models' Da
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0006'
 down_revision = '0005'
 branch_labels = None
