@@ -107,9 +107,12 @@ def outbox(clear: bool, send: bool, include_sent: bool) -> None:
 @click.password_option(help="The password, for a new account (asked for when not given).")
 def createadmin(email: str, password: str) -> None:
     """Make EMAIL an administrator (creating a confirmed account when it has none)."""
+    from datetime import timedelta
+
     from sqlalchemy.orm import Session
 
     from coworking.accounts.services import create_admin
+    from coworking.accounts.sessions import build_session_store
     from coworking.core.db import make_engine
     from coworking.core.errors import InvalidInput
     from coworking.migrations import migrate as run_migrations
@@ -118,8 +121,10 @@ def createadmin(email: str, password: str) -> None:
     run_migrations(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
+        idle, lifetime = timedelta(minutes=settings.session_idle_minutes), timedelta(days=settings.session_lifetime_days)
+        sessions = build_session_store(settings.redis_url, engine, idle, lifetime)
         with Session(engine) as session:
-            user = create_admin(session, email, password)
+            user = create_admin(session, sessions, email, password)
             click.echo(f"{user.email} is an administrator.")
     except InvalidInput as error:
         raise click.UsageError("; ".join(error.errors.values())) from error

@@ -42,14 +42,14 @@ def last_mail(session: Session, to: str = EMAIL) -> OutboxMessage:
 
 
 def link_in(message: OutboxMessage) -> str:
-    return re.search(r"http://testserver\.local(/account/\S+)", message.body).group(1)
+    return re.search(r"https?://testserver\.local(/account/\S+)", message.body).group(1)
 
 
 def register_and_verify(client: TestClient, session: Session, email: str = EMAIL) -> None:
     assert post(client, "/account/register", email=email, password=PASSWORD, password_again=PASSWORD).status_code == 303
     verify = link_in(last_mail(session, email))
     assert "Confirm" in client.get(verify).text
-    assert post(client, verify).status_code == 303
+    assert post(client, verify, password=PASSWORD).status_code == 303
 
 
 def sign_in(client: TestClient, email: str = EMAIL, password: str = PASSWORD):  # noqa: ANN201
@@ -71,7 +71,8 @@ def test_register_confirm_and_sign_in(client: TestClient, session: Session) -> N
     assert PASSWORD not in user.password_hash
     message = last_mail(session, EMAIL.upper())
     verify = link_in(message)
-    assert post(client, verify).status_code == 303
+    assert post(client, verify, password="not the registration's").status_code == 400  # the link alone is not enough
+    assert post(client, verify, password=PASSWORD).status_code == 303
     page = client.get("/account")
     assert page.status_code == 200 and "(confirmed)" in page.text
     assert "Your account" in client.get("/").text  # the navigation knows
@@ -332,7 +333,7 @@ def test_16_the_security_log_is_for_administrators_only(client: TestClient, fres
     assert client.get("/admin/security-log").status_code == 401
     register_and_verify(client, session)
     assert client.get("/admin/security-log").status_code == 403
-    create_admin(session, "admin@example.org", PASSWORD)
+    create_admin(session, None, "admin@example.org", PASSWORD)
     assert sign_in(fresh, email="admin@example.org").status_code == 303
     sign_in(fresh, email=EMAIL, password="not the password")  # a failure, logged
     assert sign_in(fresh, email="admin@example.org").status_code == 303
@@ -372,3 +373,87 @@ def test_an_address_with_an_account_is_never_taken_over(client: TestClient, fres
     assert "/account/email/" not in last_mail(session, "other@example.org").body
     session.expire_all()
     assert sorted(session.scalars(select(User.email)).all()) == [EMAIL, "other@example.org"]
+
+
+def test_an_address_registered_by_someone_else_never_becomes_theirs(
+    client: TestClient, fresh: TestClient, session: Session, settings: Settings, engine  # noqa: ANN001
+) -> None:
+    """Review finding: an attacker registering the boss's address first could sign in with it, and keep it
+    through `coworking createadmin`. Unconfirmed accounts cannot sign in; confirming needs the link *and* the
+    registration's password; registering the address again replaces the password; createadmin sets its own."""
+    attacker_password = "the attacker chose this one"
+    assert post(fresh, "/account/register", email=EMAIL, password=attacker_password, password_again=attacker_password).status_code == 303
+    first_link = link_in(last_mail(session))
+    refused = sign_in(fresh, password=attacker_password)
+    assert refused.status_code == 400 and "Confirm your address first" in refused.text
+    # The owner registers too: the attacker's password and link stop working.
+    assert post(client, "/account/register", email=EMAIL, password=PASSWORD, password_again=PASSWORD).status_code == 303
+    assert post(client, first_link, password=attacker_password).status_code == 400
+    owner_link = link_in(last_mail(session))
+    assert post(fresh, owner_link, password=attacker_password).status_code == 400  # the inbox's link, the wrong password
+    assert post(client, owner_link, password=PASSWORD).status_code == 303
+    fresh.cookies.clear()
+    assert sign_in(fresh, password=attacker_password).status_code == 400
+    # createadmin on an account someone may know the password of: its own password, and every session ends.
+    from coworking.accounts.services import create_admin
+    from coworking.accounts.sessions import DatabaseSessions
+
+    create_admin(session, DatabaseSessions(engine, timedelta(hours=1), timedelta(days=1)), EMAIL, "the operator's new password")
+    assert client.get("/account").status_code == 401
+    assert sign_in(fresh).status_code == 400
+    assert sign_in(fresh, password="the operator's new password").status_code == 303
+
+
+def test_a_reset_ends_a_pending_change_of_address(client: TestClient, session: Session) -> None:
+    """Review finding: someone who knew the password asked to move the account to their address; after the
+    owner's reset, that link still worked."""
+    register_and_verify(client, session)
+    assert post(client, "/account/email", new_email="thief@example.org", current_password=PASSWORD).status_code == 303
+    stolen = link_in(last_mail(session, "thief@example.org"))
+    assert post(client, "/account/reset", email=EMAIL).status_code == 303
+    reset = link_in(last_mail(session))
+    new_password = "the owner's fresh password"
+    assert post(client, reset, password=new_password, password_again=new_password).status_code == 303
+    assert post(client, stolen).status_code == 400
+    session.expire_all()
+    assert session.scalar(select(User)).email == EMAIL
+
+
+@pytest.mark.parametrize("typed", ["a\nb@example.org", "att@evil.org,victim@example.org", "victim@example.org,", "a\x0bb@example.org", "a\u2028b@example.org", "Anna <anna@example.org>", "a@b@example.org", "nul\x00@example.org"])
+def test_only_one_plain_address_is_an_address(client: TestClient, session: Session, typed: str) -> None:
+    """Review finding: lists, line breaks and control characters passed, and one gave a 500."""
+    register = post(client, "/account/register", email=typed, password=PASSWORD, password_again=PASSWORD)
+    assert register.status_code == 400 and "such as anna@example.org" in register.text
+    assert post(client, "/account/reset", email=typed).status_code == 400
+    assert sign_in(client, email=typed).status_code == 400
+    assert session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_a_csrf_cookie_signed_with_another_key_is_renewed(client: TestClient, session: Session) -> None:
+    """Review finding: after a change of secret key, every form failed until the browser was closed."""
+    stale = "0" * 64 + "f" * 64
+    client.cookies.set("csrftoken", stale, domain="testserver.local")
+    form = client.get("/account/login")
+    assert "csrftoken=" in form.headers.get("set-cookie", "")
+    fresh_token = client.cookies["csrftoken"]
+    assert fresh_token != stale
+    response = client.post("/account/login", data={"email": EMAIL, "password": "x", "_csrf_token": fresh_token})
+    assert response.status_code == 400  # the form was taken (and refused on its merits), not a 403
+
+
+def test_sign_out_expires_the_cookie_with_its_own_flags(settings: Settings, engine, session: Session) -> None:  # noqa: ANN001
+    with TestClient(app=create_app(replace(settings, https=True)), base_url="https://testserver.local") as secure:
+        register_and_verify(secure, session)
+        gone = post(secure, "/account/logout")
+        cookie = gone.headers["set-cookie"]
+        assert cookie.startswith("__Host-session=") and "Secure" in cookie and "Max-Age=0" in cookie
+
+
+def test_admin_pages_take_odd_numbers_without_a_500(client: TestClient, session: Session, fresh: TestClient) -> None:
+    from coworking.accounts.services import create_admin
+
+    create_admin(session, None, "admin@example.org", PASSWORD)
+    assert sign_in(fresh, email="admin@example.org").status_code == 303
+    for number in ("99999999999999999999999", "-3", "x", "0"):
+        assert fresh.get("/admin/security-log", params={"page_number": number}).status_code == 200
+    assert post(fresh, "/admin/partners/revoke", user_id="99999999999999999999", country="LV").status_code == 400

@@ -119,6 +119,10 @@ def test_query_strings_without_control_characters_are_left_alone() -> None:
     raw = b"q=caf%C3%A9+bar&country=LV&country=EE&x="
     assert clean_query_string(raw) is raw
     assert clean_query_string(b"q=a%00b&near=%0a") == b"q=ab&near="
+    # Raw UTF-8, as some clients send it: "ē" is C4 93, whose 0x93 is no control character (review finding).
+    raw_utf8 = "q=Cēsis&near=Ērgļi".encode()
+    assert clean_query_string(raw_utf8) is raw_utf8
+    assert clean_query_string("q=Cēsis%00".encode()) == b"q=C%C4%93sis"
 
 
 def test_log_lines_cannot_be_forged(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:

@@ -18,7 +18,7 @@ ADMIN = "admin@example.org"
 
 @pytest.fixture()
 def admin(fresh: TestClient, session: Session) -> TestClient:  # noqa: F811
-    create_admin(session, ADMIN, PASSWORD)
+    create_admin(session, None, ADMIN, PASSWORD)
     assert sign_in(fresh, email=ADMIN).status_code == 303
     return fresh
 

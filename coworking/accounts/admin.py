@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coworking.accounts import roles
+from coworking.accounts.controllers import ip_of
 from coworking.accounts.models import SecurityEvent, User
 from coworking.accounts.permissions import Permission
 from coworking.core.db import DbSession
@@ -70,9 +71,13 @@ class AdminPages(Controller):
     opt = {"permission": Permission.ROLES_MANAGE}
 
     @get("/security-log", name="security_log", sync_to_thread=True, opt={"permission": Permission.SECURITY_LOG_READ})
-    def security_log(self, request: Request, db_session: DbSession, page_number: FromQuery[int] = 1) -> Template:
-        events, pages = security_log(db_session, max(1, page_number))
-        return page(request, "accounts/security_log.html", {"events": events, "page": page_number, "pages": pages})
+    def security_log(self, request: Request, db_session: DbSession, page_number: FromQuery[str] = "1") -> Template:
+        events, pages = security_log(db_session, 1)
+        number = int(page_number) if page_number.isdigit() else 1
+        number = min(max(1, number), pages)
+        if number > 1:
+            events, pages = security_log(db_session, number)
+        return page(request, "accounts/security_log.html", {"events": events, "page": number, "pages": pages})
 
     @get("/partners", name="partners", sync_to_thread=True, opt=ROLES)
     def partners(self, request: Request, db_session: DbSession) -> Template:
@@ -83,7 +88,7 @@ class AdminPages(Controller):
         form = {"email": _field(data, "email"), "country": _field(data, "country")}
         sessions, admin_id = request.app.state.sessions, request.state.actor.user_id
         try:
-            roles.grant_partner(db_session, sessions, admin_id, form["email"], form["country"], request.client.host)
+            roles.grant_partner(db_session, sessions, admin_id, form["email"], form["country"], ip_of(request))
         except InvalidInput as error:
             return _partners_page(request, db_session, form, error)
         return Redirect(path="/admin/partners", status_code=303)
@@ -94,7 +99,9 @@ class AdminPages(Controller):
         sessions, admin_id = request.app.state.sessions, request.state.actor.user_id
         try:
             user_id = int(_field(data, "user_id"))
-            roles.revoke_partner(db_session, sessions, admin_id, user_id, _field(data, "country"), request.client.host)
+            if not 0 < user_id < 2**31:
+                raise ValueError(user_id)
+            roles.revoke_partner(db_session, sessions, admin_id, user_id, _field(data, "country"), ip_of(request))
         except (ValueError, InvalidInput):
             error = InvalidInput({"revoke": N_("This role could not be found.")})
             return _partners_page(request, db_session, {"email": "", "country": ""}, error)

@@ -29,8 +29,10 @@ from coworking.core.web import page, public_url, request_translator, safe_next, 
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
-# Sign-in guesses: 10 per address per 15 minutes; 50 per IP (a village's shared connection is one IP).
-LOGIN_PER_ADDRESS = Limit("login-address", 10, 15 * 60)
+# Sign-in guesses: 10 per address from one IP per 15 minutes; 50 per IP (a village's shared connection is
+# one IP). Wrong passwords per account from anywhere are counted by the service (it reads the log) and
+# allowed more (30 per 15 minutes): a stranger's guesses alone do not soon make the owner wait.
+LOGIN_PER_ADDRESS = Limit("login-address-ip", 10, 15 * 60)
 LOGIN_PER_IP = Limit("login-ip", 50, 15 * 60)
 # Forms that send e-mail: few per address (each is a message in someone's inbox), more per IP.
 MAIL_PER_ADDRESS = Limit("mail-address", 3, 60 * 60)
@@ -49,8 +51,10 @@ def _text(form: dict[str, Any], name: str) -> str:
     return str(value)
 
 
-def _ip(request: Request) -> str:
+def ip_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
 
 
 def _limit(request: Request, *limits: tuple[Limit, str]) -> None:
@@ -90,7 +94,7 @@ def _mail_form(request: Request, data: dict[str, Any], template: str, send: Call
     """A form that e-mails its address: limited per address and IP, then back with the error or on to
     "check your inbox" (the same page whether or not the address has an account)."""
     email = _text(data, "email")
-    _limit(request, (MAIL_PER_ADDRESS, services.email_key(email)), (MAIL_PER_IP, _ip(request)))
+    _limit(request, (MAIL_PER_ADDRESS, services.email_key(email)), (MAIL_PER_IP, ip_of(request)))
     try:
         send(email)
     except InvalidInput as error:
@@ -109,6 +113,11 @@ def _link_page(request: Request, db_session: DbSession, token: str, purpose: str
     except InvalidInput as error:
         return _link_expired(request, error)
     return _form_page(request, template, {"token": token})
+
+
+def _forget_session(request: Request, response: Redirect) -> None:
+    """Expire the session cookie with the flags it was set with (a ``__Host-`` cookie needs Secure to go)."""
+    set_cookie(request, response, session_cookie(request.app.state.settings), "", max_age=0)
 
 
 def _signed_in(request: Request, user_id: int, next_path: str) -> Redirect:
@@ -135,7 +144,7 @@ class AccountPages(Controller):
     def register(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
         def register(email: str) -> None:
             password, again = _text(data, "password"), _text(data, "password_again")
-            services.register(db_session, email, password, again, _mailer(request), _ip(request))
+            services.register(db_session, email, password, again, _mailer(request), ip_of(request))
 
         return _mail_form(request, data, "accounts/register.html", register)
 
@@ -149,11 +158,14 @@ class AccountPages(Controller):
         return _link_page(request, db_session, token, services.VERIFY, "accounts/verify.html")
 
     @post("/verify/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
-    def verify(self, request: Request, db_session: DbSession, token: FromPath[str]) -> Template | Redirect:
+    def verify(self, request: Request, db_session: DbSession, token: FromPath[str], data: Form) -> Template | Redirect:
+        _limit(request, (LOGIN_PER_IP, ip_of(request)))
         try:
-            user = services.verify_email(db_session, token, _ip(request))
+            user = services.verify_email(db_session, token, _text(data, "password"), ip_of(request))
         except InvalidInput as error:
-            return _link_expired(request, error)
+            if "token" in error.errors:
+                return _link_expired(request, error)
+            return _form_page(request, "accounts/verify.html", {"token": token}, error)
         return _signed_in(request, user.id, "/account?verified=1")
 
     @get("/login", name="login", opt=PUBLIC_FORM)
@@ -163,8 +175,12 @@ class AccountPages(Controller):
     @post("/login", opt=PUBLIC_FORM, sync_to_thread=True)
     def login(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
         email, next_path = _text(data, "email"), safe_next(_text(data, "next"))
-        _limit(request, (LOGIN_PER_ADDRESS, services.email_key(email)), (LOGIN_PER_IP, _ip(request)))
-        user = services.authenticate(db_session, email, _text(data, "password"), _ip(request))
+        ip = ip_of(request)
+        _limit(request, (LOGIN_PER_ADDRESS, f"{services.email_key(email)} {ip}"), (LOGIN_PER_IP, ip))
+        try:
+            user = services.authenticate(db_session, email, _text(data, "password"), ip)
+        except InvalidInput as error:  # the right password, an address never confirmed
+            return _form_page(request, "accounts/login.html", {"email": email, "next": next_path}, error)
         if user is None:
             error = InvalidInput({"password": N_("The e-mail address or the password is not right.")})
             return _form_page(request, "accounts/login.html", {"email": email, "next": next_path}, error)
@@ -176,7 +192,7 @@ class AccountPages(Controller):
         if token := request.cookies.get(cookie):
             request.app.state.sessions.end(token)
         response = Redirect(path="/", status_code=303)
-        response.delete_cookie(cookie)
+        _forget_session(request, response)
         return response
 
     @get("/reset", opt=PUBLIC_FORM)
@@ -186,7 +202,7 @@ class AccountPages(Controller):
     @post("/reset", opt=PUBLIC_FORM, sync_to_thread=True)
     def reset_request(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
         def request_reset(email: str) -> None:
-            services.request_reset(db_session, email, _mailer(request), _ip(request))
+            services.request_reset(db_session, email, _mailer(request), ip_of(request))
 
         return _mail_form(request, data, "accounts/reset_request.html", request_reset)
 
@@ -196,7 +212,7 @@ class AccountPages(Controller):
 
     @post("/reset/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
     def reset(self, request: Request, db_session: DbSession, token: FromPath[str], data: Form) -> Template | Redirect:
-        _limit(request, (MAIL_PER_IP, _ip(request)))
+        _limit(request, (MAIL_PER_IP, ip_of(request)))
         try:
             user = services.reset_password(
                 db_session,
@@ -204,7 +220,7 @@ class AccountPages(Controller):
                 token,
                 _text(data, "password"),
                 _text(data, "password_again"),
-                _ip(request),
+                ip_of(request),
             )
         except InvalidInput as error:
             if "token" in error.errors:
@@ -222,7 +238,7 @@ class AccountPages(Controller):
             current, new, again = (_text(data, name) for name in ("current_password", "password", "password_again"))
             sessions = request.app.state.sessions
             services.change_password(
-                db_session, sessions, actor.user_id, current, new, again, keep_session=actor.session_token, ip=_ip(request)
+                db_session, sessions, actor.user_id, current, new, again, keep_session=actor.session_token, ip=ip_of(request)
             )
 
         refused = _with_current_password(request, db_session, "password", change)
@@ -232,7 +248,8 @@ class AccountPages(Controller):
     def change_email(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
         def change(actor: Actor) -> None:
             current, new = _text(data, "current_password"), _text(data, "new_email")
-            services.request_email_change(db_session, _mailer(request), actor.user_id, current, new, _ip(request))
+            _limit(request, (MAIL_PER_ADDRESS, services.email_key(new)), (MAIL_PER_IP, ip_of(request)))
+            services.request_email_change(db_session, _mailer(request), actor.user_id, current, new, ip_of(request))
 
         refused = _with_current_password(request, db_session, "email", change)
         return refused or _mail_soon(request, Redirect(path="/account?email=sent", status_code=303))
@@ -244,21 +261,25 @@ class AccountPages(Controller):
     @post("/email/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
     def confirm_email(self, request: Request, db_session: DbSession, token: FromPath[str]) -> Template | Redirect:
         try:
-            services.confirm_email_change(db_session, _mailer(request), token, _ip(request))
+            sessions = request.app.state.sessions
+            services.confirm_email_change(db_session, sessions, _mailer(request), token, ip_of(request))
         except InvalidInput as error:
             return _link_expired(request, error)
-        return _mail_soon(request, Redirect(path="/account?email=changed", status_code=303))
+        # Every session of the account has ended: sign in again, with the new address.
+        response = _mail_soon(request, Redirect(path="/account/login?next=/account%3Femail%3Dchanged", status_code=303))
+        _forget_session(request, response)
+        return response
 
     @post("/delete", opt=OWN_ACCOUNT, sync_to_thread=True)
     def delete(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
         def delete(actor: Actor) -> None:
             current = _text(data, "current_password")
-            services.delete_account(db_session, request.app.state.sessions, actor.user_id, current, _ip(request))
+            services.delete_account(db_session, request.app.state.sessions, actor.user_id, current, ip_of(request))
 
         if refused := _with_current_password(request, db_session, "delete", delete):
             return refused
         response = Redirect(path="/?account=deleted", status_code=303)
-        response.delete_cookie(session_cookie(request.app.state.settings))
+        _forget_session(request, response)
         return response
 
 

@@ -62,8 +62,8 @@ def grant_partner(
     if db.get(PartnerCountry, (user.id, code)) is None:
         db.add(PartnerCountry(user_id=user.id, country_code=code, granted_by=admin_id))
         log_event(db, "role_granted", user.id, ip, detail=f"partner for {code} (by account {admin_id})")
+        sessions.end_all(user.id, within=db)
         db.commit()
-        sessions.end_all(user.id)
     return Partner(user.id, user.email, code)
 
 
@@ -76,5 +76,5 @@ def revoke_partner(
         return
     db.delete(role)
     log_event(db, "role_revoked", user_id, ip, detail=f"partner for {role.country_code} (by account {admin_id})")
+    sessions.end_all(user_id, within=db)
     db.commit()
-    sessions.end_all(user_id)

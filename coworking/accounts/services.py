@@ -11,12 +11,15 @@ an unknown one look exactly like their opposites; only the inbox learns the diff
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coworking.accounts.models import EmailToken, SecurityEvent, User
@@ -26,6 +29,7 @@ from coworking.core.errors import InvalidInput
 from coworking.core.i18n import Translator
 from coworking.core.mail import queue_mail
 from coworking.core.models import utcnow
+from coworking.core.ratelimit import RateLimited
 from coworking.core.vocabulary import N_
 
 VERIFY = "verify"
@@ -54,13 +58,21 @@ def email_key(email: str) -> str:
     return email.strip().casefold()
 
 
+# One plain address: no spaces or control characters, none of the characters that would make it a list
+# ("a@x.org,b@y.org"), a display name or a quoted part in a mail header, exactly one "@", a dot in the domain.
+_ADDRESS = re.compile(r'^[^\s@,;:<>()"\[\]\\]+@[^\s@,;:<>()"\[\]\\]+\.[^\s@,;:<>()"\[\]\\]+$')
+
+
 def check_email(email: str) -> str | None:
-    """Why this is not an e-mail address (a msgid), or None. Deliverability is the verify link's job."""
+    """Why this is not one e-mail address (a msgid), or None. Deliverability is the confirm link's job."""
     text = email.strip()
-    local, at, domain = text.rpartition("@")
     if not text:
         return N_("Enter your e-mail address.")
-    if len(text) > MAX_EMAIL_LENGTH or not at or not local or "." not in domain or " " in text:
+    if (
+        len(text) > MAX_EMAIL_LENGTH
+        or not _ADDRESS.match(text)
+        or any(unicodedata.category(ch)[0] in "CZ" for ch in text)  # control, format, separator characters
+    ):
         return N_("Enter an e-mail address such as anna@example.org.")
     return None
 
@@ -100,7 +112,14 @@ def register(db: Session, email: str, password: str, password_again: str, mailer
     now = utcnow()
     existing = find_user(db, email)
     password_hash = hash_password(password)  # hashed either way: the answer takes as long
-    if existing is not None:
+    if existing is not None and existing.email_verified_at is None:
+        # Never confirmed: whoever registered it cannot sign in, so this registration replaces theirs
+        # (their links stop working); only the one who reads the inbox *and* knows this password confirms it.
+        existing.password_hash = password_hash
+        _drop_links(db, existing.id, VERIFY)
+        _send_confirm_link(db, mailer, existing, now)
+        log_event(db, "registered_again", existing.id, ip)
+    elif existing is not None:
         mailer.send(
             db,
             existing.email,
@@ -117,27 +136,62 @@ def register(db: Session, email: str, password: str, password_again: str, mailer
         user = User(email=email.strip(), email_key=email_key(email), password_hash=password_hash)
         db.add(user)
         db.flush()
-        token = _issue_token(db, user, VERIFY, now)
-        mailer.send(
-            db,
-            user.email,
-            N_("Confirm your e-mail address"),
-            N_(
-                "Welcome to the Rural Coworking Network.\n\n"
-                "Confirm your e-mail address with this link (it works once, for 3 days):\n%(link)s\n\n"
-                "If you did not register, you can ignore this message."
-            ),
-            f"/account/verify/{token}",
-        )
+        _send_confirm_link(db, mailer, user, now)
         log_event(db, "registered", user.id, ip)
     db.commit()
+
+
+def _send_confirm_link(db: Session, mailer: Mailer, user: User, now: datetime) -> None:
+    token = _issue_token(db, user, VERIFY, now)
+    mailer.send(
+        db,
+        user.email,
+        N_("Confirm your e-mail address"),
+        N_(
+            "Welcome to the Rural Coworking Network.\n\n"
+            "Confirm your e-mail address with this link (it works once, for 3 days):\n%(link)s\n\n"
+            "If you did not register, you can ignore this message."
+        ),
+        f"/account/verify/{token}",
+    )
+
+
+_LINK_GONE = N_("This link has expired or has already been used. Ask for a new one.")
 
 
 def _usable_token(db: Session, token: str, purpose: str) -> EmailToken:
     found = db.get(EmailToken, _hash(token))
     if found is None or found.purpose != purpose or found.used_at is not None or found.expires_at < utcnow():
-        raise InvalidInput({"token": N_("This link has expired or has already been used. Ask for a new one.")})
+        raise InvalidInput({"token": _LINK_GONE})
     return found
+
+
+def _use_token(db: Session, token: str, purpose: str) -> EmailToken:
+    """Mark the link used, in one statement: of two requests racing with the same link, one wins."""
+    now = utcnow()
+    used = db.execute(
+        update(EmailToken)
+        .where(
+            EmailToken.token_hash == _hash(token),
+            EmailToken.purpose == purpose,
+            EmailToken.used_at.is_(None),
+            EmailToken.expires_at >= now,
+        )
+        .values(used_at=now)
+    )
+    if used.rowcount != 1:
+        db.rollback()
+        raise InvalidInput({"token": _LINK_GONE})
+    return db.get(EmailToken, _hash(token))
+
+
+def _drop_links(db: Session, user_id: int, *purposes: str) -> None:
+    """Unused links of these kinds stop working (a new password makes a pending reset or change moot)."""
+    db.execute(
+        delete(EmailToken).where(
+            EmailToken.user_id == user_id, EmailToken.purpose.in_(purposes), EmailToken.used_at.is_(None)
+        )
+    )
 
 
 def check_token(db: Session, token: str, purpose: str) -> None:
@@ -145,31 +199,55 @@ def check_token(db: Session, token: str, purpose: str) -> None:
     _usable_token(db, token, purpose)
 
 
-def verify_email(db: Session, token: str, ip: str | None) -> User:
-    """Mark the address verified; the link then never works again."""
-    found = _usable_token(db, token, VERIFY)
-    user = db.get(User, found.user_id)
-    now = utcnow()
-    found.used_at = now
-    if user.email_verified_at is None:
-        user.email_verified_at = now
+def verify_email(db: Session, token: str, password: str, ip: str | None) -> User:
+    """Confirm the address with the link and the registration's password (both: the inbox alone does not
+    make an account someone else registered with that address yours). The link then never works again."""
+    user = db.get(User, _usable_token(db, token, VERIFY).user_id)
+    if not verify_password(user.password_hash, password):
+        log_event(db, "verify_failed", user.id, ip)
+        db.commit()
+        raise InvalidInput({"password": N_("This is not the password you registered with.")})
+    _use_token(db, token, VERIFY)
+    user.email_verified_at = user.email_verified_at or utcnow()
     log_event(db, "email_verified", user.id, ip)
     db.commit()
     return user
 
 
+# Wrong passwords for one account, from any number of places, before it waits (15 minutes): guessing
+# stays slow; the owner's own attempts are also limited per address and IP, more tightly.
+FAILURES_PER_ACCOUNT = 30
+FAILURE_WINDOW = timedelta(minutes=15)
+
+
 def authenticate(db: Session, email: str, password: str, ip: str | None) -> User | None:
-    """The user with this address and password, or None (and a failed sign-in in the security log)."""
-    user = find_user(db, email) if len(email) <= MAX_EMAIL_LENGTH else None
+    """The user with this address and password, or None (and a failed sign-in in the security log).
+
+    RateLimited when the account has had too many wrong passwords lately; InvalidInput, only after the
+    right password, when the address was never confirmed.
+    """
+    user = find_user(db, email) if check_email(email) is None else None
     if user is None:
         verify_password(dummy_hash(), password)  # as slow as a real check
         log_event(db, "login_failed", None, ip, detail="unknown address")
         db.commit()
         return None
+    since = utcnow() - FAILURE_WINDOW
+    failures = db.scalars(
+        select(SecurityEvent.at)
+        .where(SecurityEvent.user_id == user.id, SecurityEvent.kind == "login_failed", SecurityEvent.at >= since)
+        .order_by(SecurityEvent.at)
+    ).all()
+    if len(failures) >= FAILURES_PER_ACCOUNT:
+        log_event(db, "login_locked", user.id, ip)
+        db.commit()
+        raise RateLimited((failures[0] + FAILURE_WINDOW - utcnow()).total_seconds())
     if not verify_password(user.password_hash, password):
         log_event(db, "login_failed", user.id, ip)
         db.commit()
         return None
+    if user.email_verified_at is None:
+        raise InvalidInput({"email": N_("Confirm your address first: follow the link we sent, or register again for a new one.")})
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     log_event(db, "login", user.id, ip)
@@ -211,17 +289,20 @@ def _new_password(password: str, password_again: str) -> str:
 def reset_password(
     db: Session, sessions: SessionStore, token: str, password: str, password_again: str, ip: str | None
 ) -> User:
-    """Set a new password from a reset link; every session of the account ends (ASVS 7.4.3)."""
-    found = _usable_token(db, token, RESET)
+    """Set a new password from a reset link; every session of the account ends (ASVS 7.4.3), and so does
+    every other link it has (a pending change of address included)."""
+    _usable_token(db, token, RESET)
     new_hash = _new_password(password, password_again)
+    found = _use_token(db, token, RESET)
     user = db.get(User, found.user_id)
     user.password_hash = new_hash
-    found.used_at = utcnow()
     # The link reached the inbox, so the address is the person's.
     user.email_verified_at = user.email_verified_at or found.used_at
+    _drop_links(db, user.id, VERIFY, RESET, EMAIL_CHANGE)
     log_event(db, "password_reset", user.id, ip)
+    # Sessions end first: if that fails, nothing has changed; the other way round, old sessions would live on.
+    sessions.end_all(user.id, within=db)
     db.commit()
-    sessions.end_all(user.id)
     return user
 
 
@@ -244,9 +325,10 @@ def change_password(
     user = db.get(User, user_id)
     _require_password(user, current_password)
     user.password_hash = _new_password(password, password_again)
+    _drop_links(db, user.id, RESET, EMAIL_CHANGE)
     log_event(db, "password_changed", user.id, ip)
+    sessions.end_all(user.id, keep=keep_session, within=db)
     db.commit()
-    sessions.end_all(user.id, keep=keep_session)
 
 
 def request_email_change(
@@ -290,15 +372,16 @@ def request_email_change(
     db.commit()
 
 
-def confirm_email_change(db: Session, mailer: Mailer, token: str, ip: str | None) -> User:
-    """Move the account to the address the link was sent to; the old address is told."""
-    found = _usable_token(db, token, EMAIL_CHANGE)
-    if find_user(db, found.new_email) is not None:
-        raise InvalidInput({"token": N_("This address has meanwhile been taken by another account.")})
+def confirm_email_change(db: Session, sessions: SessionStore, mailer: Mailer, token: str, ip: str | None) -> User:
+    """Move the account to the address the link was sent to; the old address is told, and every session
+    of the account ends (whoever follows the link signs in again)."""
+    taken = InvalidInput({"token": N_("This address has meanwhile been taken by another account.")})
+    if find_user(db, _usable_token(db, token, EMAIL_CHANGE).new_email) is not None:
+        raise taken
+    found = _use_token(db, token, EMAIL_CHANGE)
     user = db.get(User, found.user_id)
-    old_email, now = user.email, utcnow()
-    user.email, user.email_key, user.email_verified_at = found.new_email, email_key(found.new_email), now
-    found.used_at = now
+    old_email = user.email
+    user.email, user.email_key, user.email_verified_at = found.new_email, email_key(found.new_email), found.used_at
     mailer.send(
         db,
         old_email,
@@ -310,7 +393,12 @@ def confirm_email_change(db: Session, mailer: Mailer, token: str, ip: str | None
         "/account/reset",
     )
     log_event(db, "email_changed", user.id, ip)
-    db.commit()
+    sessions.end_all(user.id, within=db)
+    try:
+        db.commit()
+    except IntegrityError as error:  # another account took the address a moment ago
+        db.rollback()
+        raise taken from error
     return user
 
 
@@ -320,23 +408,30 @@ def delete_account(db: Session, sessions: SessionStore, user_id: int, current_pa
     _require_password(user, current_password)
     log_event(db, "account_deleted", None, ip)
     db.delete(user)
+    sessions.end_all(user_id, within=db)
     db.commit()
-    sessions.end_all(user_id)
 
 
-def create_admin(db: Session, email: str, password: str) -> User:
-    """Make ``email`` an administrator (creating a verified account with ``password`` if it has none)."""
+def create_admin(db: Session, sessions: SessionStore | None, email: str, password: str) -> User:
+    """Make ``email`` an administrator with ``password``, creating the account if there is none.
+
+    An existing account gets this password too, is marked confirmed and loses its sessions: whoever may
+    have registered the address before (or knows its old password) holds no administrator's session.
+    """
     if problem := check_email(email):
         raise InvalidInput({"email": problem})
+    if problem := password_problem(password):
+        raise InvalidInput({"password": problem})
     user = find_user(db, email)
     if user is None:
-        if problem := password_problem(password):
-            raise InvalidInput({"password": problem})
-        user = User(email=email.strip(), email_key=email_key(email), password_hash=hash_password(password))
-        user.email_verified_at = utcnow()
+        user = User(email=email.strip(), email_key=email_key(email), password_hash="")
         db.add(user)
-        db.flush()
-    user.is_admin = True
+    user.password_hash, user.is_admin = hash_password(password), True
+    user.email_verified_at = user.email_verified_at or utcnow()
+    db.flush()
+    _drop_links(db, user.id, VERIFY, RESET, EMAIL_CHANGE)
     log_event(db, "role_granted", user.id, None, detail="admin (coworking createadmin)")
+    if sessions is not None:
+        sessions.end_all(user.id, within=db)
     db.commit()
     return user

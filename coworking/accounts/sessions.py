@@ -40,8 +40,12 @@ class SessionStore(Protocol):
 
     def end(self, token: str) -> None: ...
 
-    def end_all(self, user_id: int, keep: str | None = None) -> None:
-        """End every session of ``user_id`` but ``keep`` (the one making the change)."""
+    def end_all(self, user_id: int, keep: str | None = None, within: Session | None = None) -> None:
+        """End every session of ``user_id`` but ``keep`` (the one making the change).
+
+        ``within``: the caller's open transaction. The database store ends the sessions in it, together
+        with the change that ends them; Redis ends them at once (call it before committing the change).
+        """
 
 
 class DatabaseSessions:
@@ -74,10 +78,13 @@ class DatabaseSessions:
         with Session(self.engine) as session, session.begin():
             session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(token)))
 
-    def end_all(self, user_id: int, keep: str | None = None) -> None:
+    def end_all(self, user_id: int, keep: str | None = None, within: Session | None = None) -> None:
         statement = delete(UserSession).where(UserSession.user_id == user_id)
         if keep is not None:
             statement = statement.where(UserSession.token_hash != token_hash(keep))
+        if within is not None:
+            within.execute(statement)
+            return
         with Session(self.engine) as session, session.begin():
             session.execute(statement)
 
@@ -125,7 +132,7 @@ class RedisSessions:
     def end(self, token: str) -> None:
         self.client.delete(self.PREFIX + token_hash(token))
 
-    def end_all(self, user_id: int, keep: str | None = None) -> None:
+    def end_all(self, user_id: int, keep: str | None = None, within: Session | None = None) -> None:
         people = self.PEOPLE + str(user_id)
         kept = token_hash(keep) if keep else None
         for hashed in self.client.smembers(people):

@@ -29,8 +29,10 @@ def clean(text: str) -> str:
 
 def clean_query_string(raw: bytes) -> bytes:
     """The query string with control characters removed from every name and value (unchanged if none)."""
-    text = raw.decode("latin-1")
-    if not CONTROL_CHARACTERS.search(unquote(text, encoding="latin-1")):
+    # UTF-8 (what browsers send, percent-encoded or not); bytes that are not UTF-8 become U+FFFD, which is
+    # no control character, rather than Latin-1 letters whose 0x80-0x9F would look like ones.
+    text = raw.decode("utf-8", errors="replace")
+    if not CONTROL_CHARACTERS.search(unquote(text, errors="replace")):
         return raw
     pairs = parse_qsl(text, keep_blank_values=True, errors="replace")
     return urlencode([(clean(name), clean(value)) for name, value in pairs]).encode("ascii")

@@ -104,6 +104,8 @@ class SiteCSRFMiddleware(CSRFMiddleware):
             if scope["route_handler"].opt.get(CSRF_FORM):
                 request = scope["litestar_app"].request_class(scope=scope, receive=receive)
                 cookie = request.cookies.get(self.config.cookie_name)
+                if cookie is not None and self._decode_csrf_token(cookie) is None:
+                    cookie = None  # signed with another key (a new secret, say): every POST would fail; renew it
                 token = ScopeState.from_scope(scope).csrf_token = cookie or generate_csrf_token(self.config.secret)
                 if cookie is None:
                     send = self.create_send_wrapper(send=send, token=token, csrf_cookie=None)
