@@ -115,6 +115,21 @@ def _link_page(request: Request, db_session: DbSession, token: str, purpose: str
     return _form_page(request, template, {"token": token})
 
 
+def _follow_link(
+    request: Request, token: str, template: str, limit: Limit, use: Callable[[], User], next_path: str
+) -> Template | Redirect:
+    """The form an e-mailed link opened, posted back: limited per IP; signed in when ``use`` takes the
+    link, else the form again with the messages (or "this link no longer works")."""
+    _limit(request, (limit, ip_of(request)))
+    try:
+        user = use()
+    except InvalidInput as error:
+        if "token" in error.errors:
+            return _link_expired(request, error)
+        return _form_page(request, template, {"token": token}, error)
+    return _signed_in(request, user.id, next_path)
+
+
 def _forget_session(request: Request, response: Redirect) -> None:
     """Expire the session cookie with the flags it was set with (a ``__Host-`` cookie needs Secure to go)."""
     set_cookie(request, response, session_cookie(request.app.state.settings), "", max_age=0)
@@ -159,14 +174,10 @@ class AccountPages(Controller):
 
     @post("/verify/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
     def verify(self, request: Request, db_session: DbSession, token: FromPath[str], data: Form) -> Template | Redirect:
-        _limit(request, (LOGIN_PER_IP, ip_of(request)))
-        try:
-            user = services.verify_email(db_session, token, _text(data, "password"), ip_of(request))
-        except InvalidInput as error:
-            if "token" in error.errors:
-                return _link_expired(request, error)
-            return _form_page(request, "accounts/verify.html", {"token": token}, error)
-        return _signed_in(request, user.id, "/account?verified=1")
+        def verify() -> User:
+            return services.verify_email(db_session, token, _text(data, "password"), ip_of(request))
+
+        return _follow_link(request, token, "accounts/verify.html", LOGIN_PER_IP, verify, "/account?verified=1")
 
     @get("/login", name="login", opt=PUBLIC_FORM)
     async def login_form(self, request: Request, next: FromQuery[str | None] = None) -> Template:  # noqa: A002
@@ -212,21 +223,11 @@ class AccountPages(Controller):
 
     @post("/reset/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
     def reset(self, request: Request, db_session: DbSession, token: FromPath[str], data: Form) -> Template | Redirect:
-        _limit(request, (MAIL_PER_IP, ip_of(request)))
-        try:
-            user = services.reset_password(
-                db_session,
-                request.app.state.sessions,
-                token,
-                _text(data, "password"),
-                _text(data, "password_again"),
-                ip_of(request),
-            )
-        except InvalidInput as error:
-            if "token" in error.errors:
-                return _link_expired(request, error)
-            return _form_page(request, "accounts/reset.html", {"token": token}, error)
-        return _signed_in(request, user.id, "/account?password=changed")
+        def reset() -> User:
+            password, again, sessions = _text(data, "password"), _text(data, "password_again"), request.app.state.sessions
+            return services.reset_password(db_session, sessions, token, password, again, ip_of(request))
+
+        return _follow_link(request, token, "accounts/reset.html", MAIL_PER_IP, reset, "/account?password=changed")
 
     @get("/", name="account", opt=OWN_ACCOUNT, sync_to_thread=True)
     def settings(self, request: Request, db_session: DbSession) -> Template:
