@@ -88,7 +88,8 @@ def edge(app: ASGIApp, allowed_hosts: tuple[str, ...], refuse: Refusal) -> ASGIA
     async def handle(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             if scope["method"] == "HEAD":
-                scope["method"] = "GET"
+                # A copy: the server keeps its own scope saying HEAD, and so expects no body.
+                scope = {**scope, "method": "GET"}
                 send = without_body(send)
             scope["query_string"] = clean_query_string(scope.get("query_string", b""))
             host = _headers(scope).get(b"host", b"").decode("latin-1")

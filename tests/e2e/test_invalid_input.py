@@ -34,3 +34,13 @@ def test_unknown_country_shows_the_error_next_to_the_field(page: Page) -> None:
     # The form is still there to correct the search.
     expect(page.get_by_role("button", name="Show spaces")).to_be_visible()
     screenshot(page, "10-invalid-country")
+
+
+def test_head_through_the_real_server(base_url: str) -> None:
+    """HEAD on pages, the API, /healthz and static files, through uvicorn (which checks what is sent)."""
+    import urllib.request
+
+    for path in ("/", "/spaces?q=cesis", "/api/v1/spaces", "/healthz", "/static/css/site.css", "/account/login"):
+        with urllib.request.urlopen(urllib.request.Request(base_url + path, method="HEAD"), timeout=10) as answer:  # noqa: S310
+            assert answer.status == 200, path
+            assert answer.read() == b"", path
