@@ -231,7 +231,8 @@ class AccountPages(Controller):
 
     @get("/", name="account", opt=OWN_ACCOUNT, sync_to_thread=True)
     def settings(self, request: Request, db_session: DbSession) -> Template:
-        return page(request, "accounts/account.html", {"user": _account(db_session, _actor(request)), "errors": {}})
+        context = {"user": _account(db_session, _actor(request)), "errors": {}, "form": {}}
+        return page(request, "accounts/account.html", context)
 
     @post("/password", opt=OWN_ACCOUNT, sync_to_thread=True)
     def change_password(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
@@ -252,7 +253,8 @@ class AccountPages(Controller):
             _limit(request, (MAIL_PER_ADDRESS, services.email_key(new)), (MAIL_PER_IP, ip_of(request)))
             services.request_email_change(db_session, _mailer(request), actor.user_id, current, new, ip_of(request))
 
-        refused = _with_current_password(request, db_session, "email", change)
+        typed = {"new_email": _text(data, "new_email")}
+        refused = _with_current_password(request, db_session, "email", change, typed)
         return refused or _mail_soon(request, Redirect(path="/account?email=sent", status_code=303))
 
     @get("/email/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
@@ -285,7 +287,11 @@ class AccountPages(Controller):
 
 
 def _with_current_password(
-    request: Request, db_session: DbSession, form_name: str, change: Callable[[Actor], None]
+    request: Request,
+    db_session: DbSession,
+    form_name: str,
+    change: Callable[[Actor], None],
+    typed: dict[str, str] | None = None,
 ) -> Template | None:
     """Make a change that asks for the current password (limited per account); on refusal, the account
     page again (400) with the message in the form ``form_name``; None when the change was made."""
@@ -294,7 +300,8 @@ def _with_current_password(
     try:
         change(actor)
     except InvalidInput as error:
-        context = {"user": _account(db_session, actor), "errors": error.errors, "failed": form_name}
+        # What was typed comes back (never a password), beside the messages.
+        context = {"user": _account(db_session, actor), "errors": error.errors, "failed": form_name, "form": typed or {}}
         return page(request, "accounts/account.html", context, status_code=400)
     return None
 
