@@ -6,17 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coworking.accounts import roles
-from coworking.accounts.controllers import ip_of
+from coworking.accounts.controllers import Form, form_text, ip_of
 from coworking.accounts.models import SecurityEvent, User
 from coworking.accounts.permissions import Permission
 from coworking.core.db import DbSession
@@ -52,12 +50,6 @@ def security_log(session: Session, page_number: int = 1) -> tuple[list[LoggedEve
 
 
 ROLES = {"permission": Permission.ROLES_MANAGE, CSRF_FORM: True}
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-
-def _field(data: dict[str, Any], name: str) -> str:
-    value = data.get(name, "")
-    return str(value[0] if isinstance(value, list) and value else value)
 
 
 def _partners_page(request: Request, db_session: DbSession, form: dict[str, str], error: InvalidInput | None = None) -> Template:
@@ -85,7 +77,7 @@ class AdminPages(Controller):
 
     @post("/partners", sync_to_thread=True, opt=ROLES)
     def grant_partner(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
-        form = {"email": _field(data, "email"), "country": _field(data, "country")}
+        form = {"email": form_text(data, "email"), "country": form_text(data, "country")}
         sessions, admin_id = request.app.state.sessions, request.state.actor.user_id
         try:
             roles.grant_partner(db_session, sessions, admin_id, form["email"], form["country"], ip_of(request))
@@ -98,10 +90,10 @@ class AdminPages(Controller):
         """The form names whose role ends; who may end it is the route's rule, not anything in the form."""
         sessions, admin_id = request.app.state.sessions, request.state.actor.user_id
         try:
-            user_id = int(_field(data, "user_id"))
+            user_id = int(form_text(data, "user_id"))
             if not 0 < user_id < 2**31:
                 raise ValueError(user_id)
-            roles.revoke_partner(db_session, sessions, admin_id, user_id, _field(data, "country"), ip_of(request))
+            roles.revoke_partner(db_session, sessions, admin_id, user_id, form_text(data, "country"), ip_of(request))
         except (ValueError, InvalidInput):
             error = InvalidInput({"revoke": N_("This role could not be found.")})
             return _partners_page(request, db_session, {"email": "", "country": ""}, error)

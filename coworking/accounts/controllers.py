@@ -44,7 +44,8 @@ PUBLIC_FORM = {"permission": Permission.ACCOUNT_SIGN_IN, CSRF_FORM: True}
 OWN_ACCOUNT = {"permission": Permission.ACCOUNT_MANAGE, CSRF_FORM: True}
 
 
-def _text(form: dict[str, Any], name: str) -> str:
+def form_text(form: dict[str, Any], name: str) -> str:
+    """One field of a posted form, as text (the first, if the field came more than once)."""
     value = form.get(name, "")
     if isinstance(value, list):
         value = value[0] if value else ""
@@ -93,7 +94,7 @@ def _form_page(request: Request, template: str, values: dict[str, str], error: I
 def _mail_form(request: Request, data: dict[str, Any], template: str, send: Callable[[str], None]) -> Template | Redirect:
     """A form that e-mails its address: limited per address and IP, then back with the error or on to
     "check your inbox" (the same page whether or not the address has an account)."""
-    email = _text(data, "email")
+    email = form_text(data, "email")
     _limit(request, (MAIL_PER_ADDRESS, services.email_key(email)), (MAIL_PER_IP, ip_of(request)))
     try:
         send(email)
@@ -158,7 +159,7 @@ class AccountPages(Controller):
     @post("/register", opt=PUBLIC_FORM, sync_to_thread=True)
     def register(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
         def register(email: str) -> None:
-            password, again = _text(data, "password"), _text(data, "password_again")
+            password, again = form_text(data, "password"), form_text(data, "password_again")
             services.register(db_session, email, password, again, _mailer(request), ip_of(request))
 
         return _mail_form(request, data, "accounts/register.html", register)
@@ -175,7 +176,7 @@ class AccountPages(Controller):
     @post("/verify/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
     def verify(self, request: Request, db_session: DbSession, token: FromPath[str], data: Form) -> Template | Redirect:
         def verify() -> User:
-            return services.verify_email(db_session, token, _text(data, "password"), ip_of(request))
+            return services.verify_email(db_session, token, form_text(data, "password"), ip_of(request))
 
         return _follow_link(request, token, "accounts/verify.html", LOGIN_PER_IP, verify, "/account?verified=1")
 
@@ -185,11 +186,11 @@ class AccountPages(Controller):
 
     @post("/login", opt=PUBLIC_FORM, sync_to_thread=True)
     def login(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
-        email, next_path = _text(data, "email"), safe_next(_text(data, "next"))
+        email, next_path = form_text(data, "email"), safe_next(form_text(data, "next"))
         ip = ip_of(request)
         _limit(request, (LOGIN_PER_ADDRESS, f"{services.email_key(email)} {ip}"), (LOGIN_PER_IP, ip))
         try:
-            user = services.authenticate(db_session, email, _text(data, "password"), ip)
+            user = services.authenticate(db_session, email, form_text(data, "password"), ip)
         except InvalidInput as error:  # the right password, an address never confirmed
             return _form_page(request, "accounts/login.html", {"email": email, "next": next_path}, error)
         if user is None:
@@ -224,7 +225,7 @@ class AccountPages(Controller):
     @post("/reset/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
     def reset(self, request: Request, db_session: DbSession, token: FromPath[str], data: Form) -> Template | Redirect:
         def reset() -> User:
-            password, again, sessions = _text(data, "password"), _text(data, "password_again"), request.app.state.sessions
+            password, again, sessions = form_text(data, "password"), form_text(data, "password_again"), request.app.state.sessions
             return services.reset_password(db_session, sessions, token, password, again, ip_of(request))
 
         return _follow_link(request, token, "accounts/reset.html", MAIL_PER_IP, reset, "/account?password=changed")
@@ -237,7 +238,7 @@ class AccountPages(Controller):
     @post("/password", opt=OWN_ACCOUNT, sync_to_thread=True)
     def change_password(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
         def change(actor: Actor) -> None:
-            current, new, again = (_text(data, name) for name in ("current_password", "password", "password_again"))
+            current, new, again = (form_text(data, name) for name in ("current_password", "password", "password_again"))
             sessions = request.app.state.sessions
             services.change_password(
                 db_session, sessions, actor.user_id, current, new, again, keep_session=actor.session_token, ip=ip_of(request)
@@ -249,11 +250,11 @@ class AccountPages(Controller):
     @post("/email", opt=OWN_ACCOUNT, sync_to_thread=True)
     def change_email(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
         def change(actor: Actor) -> None:
-            current, new = _text(data, "current_password"), _text(data, "new_email")
+            current, new = form_text(data, "current_password"), form_text(data, "new_email")
             _limit(request, (MAIL_PER_ADDRESS, services.email_key(new)), (MAIL_PER_IP, ip_of(request)))
             services.request_email_change(db_session, _mailer(request), actor.user_id, current, new, ip_of(request))
 
-        typed = {"new_email": _text(data, "new_email")}
+        typed = {"new_email": form_text(data, "new_email")}
         refused = _with_current_password(request, db_session, "email", change, typed)
         return refused or _mail_soon(request, Redirect(path="/account?email=sent", status_code=303))
 
@@ -276,7 +277,7 @@ class AccountPages(Controller):
     @post("/delete", opt=OWN_ACCOUNT, sync_to_thread=True)
     def delete(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
         def delete(actor: Actor) -> None:
-            current = _text(data, "current_password")
+            current = form_text(data, "current_password")
             services.delete_account(db_session, request.app.state.sessions, actor.user_id, current, ip_of(request))
 
         if refused := _with_current_password(request, db_session, "delete", delete):

@@ -10,7 +10,6 @@ an unknown one look exactly like their opposites; only the inbox learns the diff
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 import unicodedata
@@ -24,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from coworking.accounts.models import EmailToken, SecurityEvent, User
 from coworking.accounts.passwords import dummy_hash, hash_password, needs_rehash, password_problem, verify_password
-from coworking.accounts.sessions import SessionStore
+from coworking.accounts.sessions import SessionStore, token_hash
 from coworking.core.errors import InvalidInput
 from coworking.core.i18n import Translator
 from coworking.core.mail import queue_mail
@@ -77,14 +76,10 @@ def check_email(email: str) -> str | None:
     return None
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def _issue_token(db: Session, user: User, purpose: str, now: datetime, new_email: str | None = None) -> str:
     token = secrets.token_urlsafe(32)
     expires_at = now + TOKEN_LIFETIMES[purpose]
-    db.add(EmailToken(token_hash=_hash(token), user_id=user.id, purpose=purpose, new_email=new_email, expires_at=expires_at))
+    db.add(EmailToken(token_hash=token_hash(token), user_id=user.id, purpose=purpose, new_email=new_email, expires_at=expires_at))
     return token
 
 
@@ -160,7 +155,7 @@ _LINK_GONE = N_("This link has expired or has already been used. Ask for a new o
 
 
 def _usable_token(db: Session, token: str, purpose: str) -> EmailToken:
-    found = db.get(EmailToken, _hash(token))
+    found = db.get(EmailToken, token_hash(token))
     if found is None or found.purpose != purpose or found.used_at is not None or found.expires_at < utcnow():
         raise InvalidInput({"token": _LINK_GONE})
     return found
@@ -172,7 +167,7 @@ def _use_token(db: Session, token: str, purpose: str) -> EmailToken:
     used = db.execute(
         update(EmailToken)
         .where(
-            EmailToken.token_hash == _hash(token),
+            EmailToken.token_hash == token_hash(token),
             EmailToken.purpose == purpose,
             EmailToken.used_at.is_(None),
             EmailToken.expires_at >= now,
@@ -182,7 +177,7 @@ def _use_token(db: Session, token: str, purpose: str) -> EmailToken:
     if used.rowcount != 1:
         db.rollback()
         raise InvalidInput({"token": _LINK_GONE})
-    return db.get(EmailToken, _hash(token))
+    return db.get(EmailToken, token_hash(token))
 
 
 def _drop_links(db: Session, user_id: int, *purposes: str) -> None:
