@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pycountry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +17,7 @@ from coworking.accounts.models import PartnerCountry, User
 from coworking.accounts.services import find_user, log_event
 from coworking.accounts.sessions import SessionStore
 from coworking.core.errors import InvalidInput
+from coworking.core.i18n import is_country_code
 from coworking.core.vocabulary import N_
 
 
@@ -40,7 +40,7 @@ def list_partners(db: Session) -> list[Partner]:
 
 def _country(code: str) -> str:
     code = code.strip().upper()
-    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+    if not is_country_code(code):
         raise InvalidInput({"country": N_("Unknown country code: use two letters such as LV or IE.")})
     return code
 

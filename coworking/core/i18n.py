@@ -11,6 +11,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+import pycountry
 import pytz
 from babel import Locale
 from babel.dates import format_date, format_datetime
@@ -115,6 +116,11 @@ class Translator:
 @cache
 def translator(locale: str) -> Translator:
     return Translator(locale)
+
+
+def is_country_code(code: str) -> bool:
+    """An ISO 3166-1 alpha-2 code of a country that exists ("LV", "ie"); not "XX", not "Latvia"."""
+    return len(code) == 2 and code.isalpha() and pycountry.countries.get(alpha_2=code.upper()) is not None
 
 
 def timezone_for_country(code: str) -> str:

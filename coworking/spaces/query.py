@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Annotated, TypeAlias
 
 import msgspec
-import pycountry
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from coworking.core.errors import InvalidInput
+from coworking.core.i18n import is_country_code
 from coworking.core.vocabulary import N_
 from coworking.geo.distance import BoundingBox, parse_bbox
 from coworking.spaces.vocabulary import AMENITY_CODES
@@ -115,10 +115,6 @@ def provide_search_params(
         page=page or "",
         per_page=per_page or "",
     )
-
-
-def is_country_code(code: str) -> bool:
-    return len(code) == 2 and code.isalpha() and pycountry.countries.get(alpha_2=code.upper()) is not None
 
 
 def _kilometres(value: str, default: float, maximum: float) -> float | None:
