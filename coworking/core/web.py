@@ -28,7 +28,7 @@ def request_path(request: Request) -> str:
 
 def request_path_and_query(request: Request) -> str:
     """Path and query string, for links back to this page ("?next=", language links)."""
-    query = request.scope.get("query_string", b"").decode("latin-1")
+    query = request.scope.get("query_string", b"").decode("utf-8", errors="replace")  # as the edge reads it
     return request_path(request) + (f"?{query}" if query else "")
 
 
@@ -160,9 +160,7 @@ def public_url(request: Request, path: str) -> str:
     The host is the request's own, which the edge has already checked against COWORKING_ALLOWED_HOSTS:
     a forged Host header is refused before any link is built from it.
     """
-    scheme = request.scope.get("scheme", "http")
-    host = request.headers.get("host") or request.app.state.settings.allowed_hosts[0]
-    return f"{scheme}://{host}{path}"
+    return f"{request.scope.get('scheme', 'http')}://{request.headers['host']}{path}"
 
 
 def safe_next(target: str | None) -> str:
