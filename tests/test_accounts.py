@@ -256,6 +256,15 @@ def test_7_3_sessions_end_after_idleness_and_after_their_lifetime(engine) -> Non
         row.created_at -= timedelta(days=2)
         db.commit()
     assert store.user_for(token) is None
+    # Sessions gone idle leave the table when their person signs in again.
+    idle = store.create(user_id)
+    with Session(engine) as db:
+        db.scalar(select(UserSession)).last_seen_at -= timedelta(hours=1)
+        db.commit()
+    store.create(user_id)
+    with Session(engine) as db:
+        assert len(db.scalars(select(UserSession)).all()) == 1
+    assert store.user_for(idle) is None
 
 
 def test_with_smtp_the_verify_mail_is_delivered(settings: Settings, engine, session: Session) -> None:  # noqa: ANN001

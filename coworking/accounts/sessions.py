@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
 from coworking.accounts.models import UserSession
@@ -55,6 +55,10 @@ class DatabaseSessions:
     def create(self, user_id: int) -> str:
         token = new_token()
         with Session(self.engine) as session, session.begin():
+            # This person's sessions gone idle go now (expired ones are refused anyway): the table holds at
+            # most what people used lately, with no chore to schedule.
+            stale = (UserSession.user_id == user_id) & (UserSession.last_seen_at < utcnow() - self.idle)
+            session.execute(delete(UserSession).where(stale))
             session.add(UserSession(token_hash=token_hash(token), user_id=user_id))
         return token
 
@@ -87,15 +91,6 @@ class DatabaseSessions:
             return
         with Session(self.engine) as session, session.begin():
             session.execute(statement)
-
-    def prune(self) -> int:
-        """Delete sessions past their idle time (a daily chore; expired ones are refused anyway)."""
-        with Session(self.engine) as session, session.begin():
-            return session.execute(delete(UserSession).where(UserSession.last_seen_at < utcnow() - self.idle)).rowcount
-
-    def count_for(self, user_id: int) -> int:
-        with Session(self.engine) as session:
-            return len(session.scalars(select(UserSession.token_hash).where(UserSession.user_id == user_id)).all())
 
 
 class RedisSessions:
