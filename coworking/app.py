@@ -46,20 +46,24 @@ from coworking.geo.geocoders import build_geocoder
 from coworking.map.api import MapApi
 from coworking.map.controllers import MapPage
 from coworking.map.services import grid_cache
+from coworking.moderation.controllers import ModerationPages, ProposalPages, SpaceRequestPages, moderation_waiting
 from coworking.networks.api import NetworksApi
 from coworking.networks.controllers import NetworkPages
 from coworking.networks.vocabulary import NETWORK_SCOPE_LABELS
 from coworking.site.api import SiteApi
 from coworking.site.controllers import SitePages
 from coworking.spaces.api import SpacesApi
-from coworking.spaces.controllers import SpacePages
+from coworking.spaces.controllers import ListingPages, SpacePages
 from coworking.spaces.query import provide_filter_params, provide_search_params
-from coworking.spaces.vocabulary import AMENITIES, AMENITY_LABELS
+from coworking.spaces.vocabulary import AMENITIES, AMENITY_LABELS, STATUS_LABELS, STATUSES
 
 # What templates may name from the domains (the core's helpers know none of them).
-VOCABULARIES = {
+DOMAIN_GLOBALS = {
+    "moderation_waiting": moderation_waiting,
     "AMENITIES": AMENITIES,
     "AMENITY_LABELS": AMENITY_LABELS,
+    "STATUSES": STATUSES,
+    "STATUS_LABELS": STATUS_LABELS,
     "ACTIVITY_KIND_LABELS": ACTIVITY_KIND_LABELS,
     "NETWORK_SCOPE_LABELS": NETWORK_SCOPE_LABELS,
 }
@@ -103,13 +107,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
     templates = TemplateConfig(
         directory=settings.templates_dir,
         engine=JinjaTemplateEngine,
-        engine_callback=lambda engine: install_template_globals(engine.engine, settings, VOCABULARIES),
+        engine_callback=lambda engine: install_template_globals(engine.engine, settings, DOMAIN_GLOBALS),
     )
     app = Litestar(
         route_handlers=[
             SitePages,
             SiteApi,
             SpacePages,
+            ListingPages,
+            SpaceRequestPages,
+            ProposalPages,
+            ModerationPages,
             SpacesApi,
             MapPage,
             MapApi,

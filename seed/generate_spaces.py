@@ -78,7 +78,7 @@ def _jitter(rng: random.Random, latitude: float, longitude: float) -> tuple[floa
 
 def _search_text_of(name: str | None, town: str, region: str | None) -> str:
     """What Space.refresh_search_text() stores for a synthetic space (without building ORM objects)."""
-    space = SimpleNamespace(name=name, town=town, region=region, description=DESCRIPTION, search_text="")
+    space = SimpleNamespace(name=name, town=town, region=region, description=DESCRIPTION, description_local=None, search_text="")
     Space.refresh_search_text(space)  # the model's own rule, on a plain object: 100,000 ORM objects cost ~8 s
     return space.search_text
 

@@ -14,14 +14,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coworking.accounts import roles
-from coworking.accounts.controllers import Form, form_text, ip_of
 from coworking.accounts.models import SecurityEvent, User
 from coworking.accounts.permissions import Permission
 from coworking.core.db import DbSession
 from coworking.core.errors import InvalidInput
 from coworking.core.security import CSRF_FORM
 from coworking.core.vocabulary import N_
-from coworking.core.web import page
+from coworking.core.web import Form, form_text, ip_of, page
 
 EVENTS_PER_PAGE = 100
 

@@ -8,12 +8,11 @@ per address and per IP before any work is done.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.background_tasks import BackgroundTask
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from coworking.accounts import services
@@ -25,9 +24,7 @@ from coworking.core.mail import SmtpSettings, deliver_pending
 from coworking.core.ratelimit import Limit, check
 from coworking.core.security import CSRF_FORM
 from coworking.core.vocabulary import N_
-from coworking.core.web import page, public_url, request_translator, safe_next, set_cookie
-
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+from coworking.core.web import Form, form_text, ip_of, page, public_url, request_translator, safe_next, set_cookie
 
 # Sign-in guesses: 10 per address from one IP per 15 minutes; 50 per IP (a village's shared connection is
 # one IP). Wrong passwords per account from anywhere are counted by the service (it reads the log) and
@@ -44,31 +41,17 @@ PUBLIC_FORM = {"permission": Permission.ACCOUNT_SIGN_IN, CSRF_FORM: True}
 OWN_ACCOUNT = {"permission": Permission.ACCOUNT_MANAGE, CSRF_FORM: True}
 
 
-def form_text(form: dict[str, Any], name: str) -> str:
-    """One field of a posted form, as text (the first, if the field came more than once)."""
-    value = form.get(name, "")
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return str(value)
-
-
-def ip_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-
-
 def _limit(request: Request, *limits: tuple[Limit, str]) -> None:
     check(request.app.state.rate_limiter, [(limit, key) for limit, key in limits])
 
 
-def _mailer(request: Request) -> services.Mailer:
+def mailer_for(request: Request) -> services.Mailer:
     return services.Mailer(
         translator=request_translator(request), link=lambda path: public_url(request, path)
     )
 
 
-def _mail_soon(request: Request, response: Redirect) -> Redirect:
+def mail_soon(request: Request, response: Redirect) -> Redirect:
     """Hand the queued mail to the SMTP server after the answer is sent (it waits in the outbox otherwise)."""
     settings = request.app.state.settings
     if settings.smtp_url:
@@ -100,7 +83,7 @@ def _mail_form(request: Request, data: dict[str, Any], template: str, send: Call
         send(email)
     except InvalidInput as error:
         return _form_page(request, template, {"email": email}, error)
-    return _mail_soon(request, Redirect(path="/account/check-email", status_code=303))
+    return mail_soon(request, Redirect(path="/account/check-email", status_code=303))
 
 
 def _link_expired(request: Request, error: InvalidInput) -> Template:
@@ -160,7 +143,7 @@ class AccountPages(Controller):
     def register(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
         def register(email: str) -> None:
             password, again = form_text(data, "password"), form_text(data, "password_again")
-            services.register(db_session, email, password, again, _mailer(request), ip_of(request))
+            services.register(db_session, email, password, again, mailer_for(request), ip_of(request))
 
         return _mail_form(request, data, "accounts/register.html", register)
 
@@ -214,7 +197,7 @@ class AccountPages(Controller):
     @post("/reset", opt=PUBLIC_FORM, sync_to_thread=True)
     def reset_request(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
         def request_reset(email: str) -> None:
-            services.request_reset(db_session, email, _mailer(request), ip_of(request))
+            services.request_reset(db_session, email, mailer_for(request), ip_of(request))
 
         return _mail_form(request, data, "accounts/reset_request.html", request_reset)
 
@@ -252,11 +235,11 @@ class AccountPages(Controller):
         def change(actor: Actor) -> None:
             current, new = form_text(data, "current_password"), form_text(data, "new_email")
             _limit(request, (MAIL_PER_ADDRESS, services.email_key(new)), (MAIL_PER_IP, ip_of(request)))
-            services.request_email_change(db_session, _mailer(request), actor.user_id, current, new, ip_of(request))
+            services.request_email_change(db_session, mailer_for(request), actor.user_id, current, new, ip_of(request))
 
         typed = {"new_email": form_text(data, "new_email")}
         refused = _with_current_password(request, db_session, "email", change, typed)
-        return refused or _mail_soon(request, Redirect(path="/account?email=sent", status_code=303))
+        return refused or mail_soon(request, Redirect(path="/account?email=sent", status_code=303))
 
     @get("/email/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
     def confirm_email_form(self, request: Request, db_session: DbSession, token: FromPath[str]) -> Template:
@@ -266,11 +249,11 @@ class AccountPages(Controller):
     def confirm_email(self, request: Request, db_session: DbSession, token: FromPath[str]) -> Template | Redirect:
         try:
             sessions = request.app.state.sessions
-            services.confirm_email_change(db_session, sessions, _mailer(request), token, ip_of(request))
+            services.confirm_email_change(db_session, sessions, mailer_for(request), token, ip_of(request))
         except InvalidInput as error:
             return _link_expired(request, error)
         # Every session of the account has ended: sign in again, with the new address.
-        response = _mail_soon(request, Redirect(path="/account/login?next=/account%3Femail%3Dchanged", status_code=303))
+        response = mail_soon(request, Redirect(path="/account/login?next=/account%3Femail%3Dchanged", status_code=303))
         _forget_session(request, response)
         return response
 

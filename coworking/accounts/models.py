@@ -78,3 +78,19 @@ class PartnerCountry(Base):
     country_code: Mapped[str] = mapped_column(String(2), primary_key=True)
     granted_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)
     granted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class BuilderRole(Base):
+    """A community builder's role for one space: granted when a claim or a proposal is approved.
+
+    The role is what lets the person edit the listing; whether they also appear on it, and as whom,
+    is their public profile's business (``spaces.CommunityBuilder``), which they choose.
+    """
+
+    __tablename__ = "builder_roles"
+    __table_args__ = (Index("ix_builder_roles_space", "space_id"),)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    # By name only: accounts sit below spaces and never import them.
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)
+    granted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

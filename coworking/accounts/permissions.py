@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 import anyio.to_thread
 from litestar.connection import ASGIConnection
@@ -20,7 +21,7 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coworking.accounts.models import PartnerCountry, User
+from coworking.accounts.models import BuilderRole, PartnerCountry, User
 from coworking.core.settings import Settings
 
 
@@ -39,6 +40,19 @@ class Permission(StrEnum):
     SECURITY_LOG_READ = "security-log:read"
     # Grant and revoke partner roles: administrators only.
     ROLES_MANAGE = "roles:manage"
+    # Claim an existing listing, propose a new space: any signed-in person.
+    SPACE_CLAIM = "space:claim"
+    SPACE_PROPOSE = "space:propose"
+    # Report wrong or outdated facts of a listing: anyone, account or not.
+    SPACE_REPORT = "space:report"
+    # Edit a listing (and confirm it is right): its community builders, its country's partners, admins.
+    SPACE_EDIT = "space:edit"
+    # Restore an earlier revision of a listing: its country's partners, admins.
+    SPACE_REVERT = "space:revert"
+    # See the moderation queue, and decide its claims, proposals and reports: partners (of the item's
+    # country), admins.
+    MODERATION_READ = "moderation:read"
+    MODERATION_DECIDE = "moderation:decide"
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,8 @@ class Actor:
     is_admin: bool = False
     # The countries whose listings this person moderates as a network partner.
     partner_countries: frozenset[str] = frozenset()
+    # The spaces this person is a community builder of (ids).
+    builder_of: frozenset[int] = frozenset()
     session_token: str | None = None
 
     @property
@@ -58,21 +74,48 @@ class Actor:
 
 ANONYMOUS = Actor()
 
+class Listing(Protocol):
+    """What the rules need to know of a listing, or of a queue item about one: which, and where."""
+
+    country_code: str
+
+
 # Granted to everyone, signed in or not.
-PUBLIC = frozenset({Permission.DIRECTORY_READ, Permission.SITE_STATUS, Permission.ACCOUNT_SIGN_IN})
-SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE})
+PUBLIC = frozenset({Permission.DIRECTORY_READ, Permission.SITE_STATUS, Permission.ACCOUNT_SIGN_IN, Permission.SPACE_REPORT})
+SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE, Permission.SPACE_CLAIM, Permission.SPACE_PROPOSE})
 ADMINS_ONLY = frozenset({Permission.SECURITY_LOG_READ, Permission.ROLES_MANAGE})
+# A partner of the listing's country, or an admin.
+MODERATORS = frozenset({Permission.SPACE_REVERT, Permission.MODERATION_READ, Permission.MODERATION_DECIDE})
 
 
-def can(actor: Actor, permission: Permission, resource: object | None = None) -> bool:
-    """Whether ``actor`` may do ``permission`` (to ``resource``, when the rule depends on which one)."""
+def can(actor: Actor, permission: Permission, resource: Listing | None = None) -> bool:
+    """Whether ``actor`` may do ``permission`` (to ``resource``, when the rule depends on which one).
+
+    Without a resource, a rule that depends on one answers whether the actor could do it to some
+    listing: the route guard asks that (who may open an edit form at all), the service asks again with
+    the listing itself.
+    """
     if permission in PUBLIC:
         return True
+    if actor.is_anonymous:
+        return False
     if permission in SIGNED_IN:
-        return not actor.is_anonymous
-    if permission in ADMINS_ONLY:
-        return actor.is_admin
+        return True
+    if actor.is_admin:
+        return True
+    if permission in MODERATORS:
+        return bool(actor.partner_countries) if resource is None else resource.country_code in actor.partner_countries
+    if permission is Permission.SPACE_EDIT:
+        if resource is None:
+            return True  # anyone signed in may be a builder of some space; which one, the service asks
+        return resource.country_code in actor.partner_countries or getattr(resource, "id", None) in actor.builder_of
     return False
+
+
+def authorize(actor: Actor, permission: Permission, resource: Listing | None = None) -> None:
+    """``can()``, or the refusal: 401 for someone not signed in, 403 for someone who is."""
+    if not can(actor, permission, resource):
+        raise NotAuthorizedException() if actor.is_anonymous else PermissionDeniedException()
 
 
 def session_cookie(settings: Settings) -> str:
@@ -89,7 +132,14 @@ def _load_actor(state, token: str) -> Actor:  # noqa: ANN001 - the app's State
         if user is None:
             return ANONYMOUS
         countries = session.scalars(select(PartnerCountry.country_code).where(PartnerCountry.user_id == user_id))
-        return Actor(user_id=user.id, is_admin=user.is_admin, partner_countries=frozenset(countries), session_token=token)
+        spaces = session.scalars(select(BuilderRole.space_id).where(BuilderRole.user_id == user_id))
+        return Actor(
+            user_id=user.id,
+            is_admin=user.is_admin,
+            partner_countries=frozenset(countries),
+            builder_of=frozenset(spaces),
+            session_token=token,
+        )
 
 
 async def current_actor(connection: ASGIConnection) -> Actor:
@@ -114,6 +164,4 @@ async def require_permission(connection: ASGIConnection, handler: BaseRouteHandl
         return  # Litestar's own answer naming a route's methods (Allow): it shows and changes nothing
     if not isinstance(permission, Permission):
         raise PermissionDeniedException("This route names no access rule.")
-    actor = await current_actor(connection)
-    if not can(actor, permission):
-        raise NotAuthorizedException() if actor.is_anonymous else PermissionDeniedException()
+    authorize(await current_actor(connection), permission)

@@ -7,14 +7,14 @@ out of step with its source.
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
 import pycountry
 import pytz
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -97,6 +97,11 @@ class Translator:
     def date(self, value: datetime, format: str = "medium") -> str:  # noqa: A002 - Babel's name
         return format_date(value, format=format, locale=self._babel_locale)
 
+    def month(self, value: date | str) -> str:
+        """"May 2026" (an ISO date's month, in the locale's words: "2026. gada maijs")."""
+        day = date.fromisoformat(value) if isinstance(value, str) else value
+        return format_skeleton("yMMMM", day, locale=self._babel_locale)
+
     def datetime(self, value: datetime, format: str = "medium", tzinfo: str = "UTC") -> str:  # noqa: A002
         return format_datetime(value, format=format, tzinfo=tzinfo, locale=self._babel_locale)
 
@@ -116,6 +121,14 @@ class Translator:
 @cache
 def translator(locale: str) -> Translator:
     return Translator(locale)
+
+
+# The countries a space of the network may be in: Europe's, by ISO 3166-1 code (the proposal form's list).
+EUROPEAN_COUNTRIES = (
+    "AD", "AL", "AM", "AT", "AZ", "BA", "BE", "BG", "BY", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FO",
+    "FR", "GB", "GE", "GR", "HR", "HU", "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MC", "MD", "ME", "MK", "MT",
+    "NL", "NO", "PL", "PT", "RO", "RS", "SE", "SI", "SK", "SM", "TR", "UA",
+)  # fmt: skip
 
 
 def is_country_code(code: str) -> bool:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from jinja2 import pass_context
 from litestar import Request
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 from litestar.response import Response, Template
 from markupsafe import Markup, escape
 
 from coworking.core.i18n import (
+    EUROPEAN_COUNTRIES,
     LANGUAGE_COOKIE,
     LANGUAGE_NAMES,
     Translator,
@@ -19,6 +22,21 @@ from coworking.core.i18n import (
 )
 from coworking.core.links import http_url
 from coworking.core.vocabulary import WEEKDAY_CODES
+
+# A posted HTML form: each field's text, a list for a field sent more than once (checkboxes).
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def form_text(form: dict[str, Any], name: str) -> str:
+    """One field of a posted form, as text (the first, if the field came more than once)."""
+    value = form.get(name, "")
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value)
+
+
+def ip_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def request_path(request: Request) -> str:
@@ -110,6 +128,7 @@ def install_template_globals(environment: Any, settings: Any, vocabularies: dict
         ngettext=_ngettext,
         WEEKDAY_CODES=WEEKDAY_CODES,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
+        EUROPEAN_COUNTRIES=EUROPEAN_COUNTRIES,
         settings=settings,
         query_string=query_string,
         current_path=_current_path,
@@ -123,6 +142,7 @@ def install_template_globals(environment: Any, settings: Any, vocabularies: dict
         "country_name",
         "language_name",
         "date",
+        "month",
         "datetime",
         "km",
         "weekday",

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
-from coworking.accounts.permissions import Permission
+from coworking.accounts.permissions import Permission, can
 from coworking.core.db import DbSession
 from coworking.core.errors import InvalidInput
 from coworking.core.i18n import timezone_for_country
 from coworking.core.models import utcnow
-from coworking.core.web import page, public_url
+from coworking.core.security import CSRF_FORM
+from coworking.core.vocabulary import N_
+from coworking.core.web import Form, form_text, page, public_url
 from coworking.geo.schemas import PlaceNotFound
+from coworking.geo.services import locate
+from coworking.spaces import editing
+from coworking.spaces.editing import EditConflict
+from coworking.spaces.history import revision_rows
 from coworking.spaces.jsonld import space_json_ld
+from coworking.spaces.listing import HISTORY_FIELDS, LISTING_FIELDS, form_values, listing_state, parse_listing
+from coworking.spaces.models import Space
 from coworking.spaces.query import SORTS, Search, SearchParams, build_space_query
 from coworking.spaces.services import directory_stats, find_spaces, get_space
 
@@ -71,7 +79,7 @@ class SpacePages(Controller):
     def search(self, request: Request, db_session: DbSession, search: Search) -> Template:
         return search_page(request, db_session, search, "/spaces", "spaces/list.html")
 
-    @get("/{slug:str}", name="space", sync_to_thread=True)
+    @get("/{slug:str}", name="space", opt={"permission": Permission.DIRECTORY_READ, CSRF_FORM: True}, sync_to_thread=True)
     def detail(self, request: Request, db_session: DbSession, slug: FromPath[str]) -> Template:
         space = get_space(db_session, slug, utcnow())
         if space is None:
@@ -83,5 +91,121 @@ class SpacePages(Controller):
                 "space": space,
                 "json_ld": space_json_ld(space, public_url(request, f"/spaces/{space.slug}")),
                 "timezone": timezone_for_country(space.country_code),
+                "may_edit": can(request.state.actor, Permission.SPACE_EDIT, space),
             },
         )
+
+
+EDIT = {"permission": Permission.SPACE_EDIT, CSRF_FORM: True}
+# The statuses of a failed save: the form again with its messages (400), or with a merge to make (409).
+CONFLICT = 409
+
+
+def _listing_or_404(space: Space | None, slug: str) -> Space:
+    if space is None:
+        raise NotFoundException(f"No space {slug!r}")
+    return space
+
+
+def _edit_page(
+    request: Request,
+    space: Space,
+    values: dict[str, Any],
+    *,
+    version: int,
+    errors: dict[str, str] | None = None,
+    conflict: EditConflict | None = None,
+    located: bool = False,
+    status_code: int = 200,
+) -> Template:
+    """The edit form: ``values`` as typed (or as stored), the version the edit stands on, and what to fix."""
+    return page(
+        request,
+        "spaces/edit.html",
+        {
+            "space": space,
+            "form": values,
+            "version": version,
+            "errors": errors or {},
+            "conflict": conflict,
+            "theirs": {name: value for name, value in (conflict.theirs if conflict else {}).items()},
+            "located": located,
+            "labels": LISTING_FIELDS,
+        },
+        status_code=status_code,
+    )
+
+
+def _located(request: Request, space: Space, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Put the marker on the typed address (the street if the geocoder knows it, else the town)."""
+    country = values.get("country_code") or space.country_code
+    for typed in (f"{values.get('street_address', '')}, {values.get('town', '')}, {country}", f"{values.get('town', '')}, {country}"):
+        try:
+            found = locate("street_address", typed.strip(", "), request.app.state.geocoder)
+        except InvalidInput:
+            continue
+        return {**values, "latitude": f"{found.latitude:.6f}", "longitude": f"{found.longitude:.6f}"}, {}
+    return values, {"street_address": N_("We could not find this address: place the marker on the map by hand.")}
+
+
+class ListingPages(Controller):
+    """Editing a listing, its history, its confirmation: for the people the policy names, per space."""
+
+    path = "/spaces/{slug:str}"
+    include_in_schema = False
+    opt = EDIT
+
+    @get("/edit", name="edit-space", sync_to_thread=True)
+    def edit_form(self, request: Request, db_session: DbSession, slug: FromPath[str]) -> Template:
+        space = _listing_or_404(editing.listing_for_edit(db_session, request.state.actor, slug), slug)
+        return _edit_page(request, space, form_values(listing_state(space)), version=space.version)
+
+    @post("/edit", sync_to_thread=True)
+    def edit(self, request: Request, db_session: DbSession, slug: FromPath[str], data: Form) -> Template | Redirect:
+        actor = request.state.actor
+        space = _listing_or_404(editing.listing_for_edit(db_session, actor, slug), slug)
+        values = {name: data.get(name, "") for name in data}
+        values.setdefault("amenities", [])
+        try:
+            base_version = int(form_text(data, "version"))
+        except ValueError:
+            base_version = 0  # a form without its version is older than any: it is merged, not saved over
+        if form_text(data, "action") == "locate":
+            values, errors = _located(request, space, values)
+            return _edit_page(request, space, values, version=base_version, errors=errors, located=not errors)
+        try:
+            wanted = parse_listing(data, utcnow().date())
+            editing.edit_listing(db_session, actor, space, base_version, wanted, form_text(data, "summary"))
+        except InvalidInput as error:
+            return _edit_page(request, space, values, version=base_version, errors=error.errors, status_code=400)
+        except EditConflict as conflict:
+            merged = {**form_values(conflict.merged), "summary": form_text(data, "summary")}
+            return _edit_page(request, space, merged, version=conflict.version, conflict=conflict, status_code=CONFLICT)
+        return Redirect(path=f"/spaces/{space.slug}?saved=1", status_code=303)
+
+    @post("/confirm", sync_to_thread=True)
+    def confirm(self, request: Request, db_session: DbSession, slug: FromPath[str]) -> Redirect:
+        space = _listing_or_404(editing.listing_for_edit(db_session, request.state.actor, slug), slug)
+        editing.confirm_listing(db_session, request.state.actor, space)
+        return Redirect(path=f"/spaces/{space.slug}?confirmed=1", status_code=303)
+
+    @get("/history", name="space-history", opt={"permission": Permission.DIRECTORY_READ, CSRF_FORM: True}, sync_to_thread=True)
+    def history(self, request: Request, db_session: DbSession, slug: FromPath[str]) -> Template:
+        space = _listing_or_404(editing.get_listing(db_session, slug), slug)
+        actor = request.state.actor
+        return page(
+            request,
+            "spaces/history.html",
+            {
+                "space": space,
+                "revisions": revision_rows(db_session, space),
+                "may_revert": can(actor, Permission.SPACE_REVERT, space),
+                "labels": HISTORY_FIELDS,
+            },
+        )
+
+    @post("/history/{revision_id:int}/revert", opt={"permission": Permission.SPACE_REVERT}, sync_to_thread=True)
+    def revert(self, request: Request, db_session: DbSession, slug: FromPath[str], revision_id: FromPath[int]) -> Redirect:
+        space = _listing_or_404(editing.get_listing(db_session, slug), slug)
+        editing.revert_listing(db_session, request.state.actor, space, revision_id)
+        return Redirect(path=f"/spaces/{space.slug}/history?reverted=1", status_code=303)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from datetime import date, datetime
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coworking.activities.models import Activity
@@ -50,7 +53,9 @@ class Space(Timestamped, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # In English, for the whole network; ``description_local`` in the country's own language. Either may be missing.
     description: Mapped[str | None] = mapped_column(Text)
+    description_local: Mapped[str | None] = mapped_column(Text)
     street_address: Mapped[str | None] = mapped_column(String(300))
     town: Mapped[str] = mapped_column(String(120))
     region: Mapped[str | None] = mapped_column(String(120))
@@ -66,9 +71,14 @@ class Space(Timestamped, Base):
     opening_hours: Mapped[dict | None] = mapped_column(JSON)
     internet_download_mbps: Mapped[int | None]
     internet_upload_mbps: Mapped[int | None]
+    # When the speeds were measured: a speed without a date says little after a year.
+    internet_measured_on: Mapped[date | None] = mapped_column(Date)
     desks: Mapped[int | None]
     price_notes: Mapped[str | None] = mapped_column(Text)
+    # published, paused (temporarily closed) or closed (vocabulary.STATUSES).
     status: Mapped[str] = mapped_column(String(12), default="published")
+    # When a community builder last said the listing is right ("confirmed by its community builder on …").
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     source_url: Mapped[str | None] = mapped_column(String(1000))
     # Folded (lower-case ASCII) name, town, region, description: accent-insensitive search.
     search_text: Mapped[str] = mapped_column(Text, default="")
@@ -88,7 +98,8 @@ class Space(Timestamped, Base):
     __mapper_args__ = {"version_id_col": version}
 
     def refresh_search_text(self) -> None:
-        self.search_text = fold(" ".join(filter(None, [self.name, self.town, self.region, self.description])))
+        parts = [self.name, self.town, self.region, self.description, self.description_local]
+        self.search_text = fold(" ".join(filter(None, parts)))
 
     @property
     def amenity_codes(self) -> list[str]:
@@ -104,9 +115,13 @@ class CommunityBuilder(Timestamped, Base):
     """The person who hosts a space and runs its resident activities."""
 
     __tablename__ = "community_builders"
+    __table_args__ = (Index("ix_community_builders_user", "user_id", unique=True),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     bio: Mapped[str | None] = mapped_column(Text)
+    # The account whose public profile this is (None for a builder named by a public source). One profile
+    # per person, shown on each space they choose; it goes with their account.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     public_contact: Mapped[str | None] = mapped_column(String(300))
     spaces: Mapped[list[Space]] = relationship(secondary=space_community_builders, back_populates="community_builders")
 

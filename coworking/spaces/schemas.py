@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import msgspec
 
@@ -63,7 +63,9 @@ class CommunityBuilderOut(msgspec.Struct, kw_only=True):
 class SpaceDetail(SpaceSummary, kw_only=True):
     """Everything public about one space."""
 
+    id: int
     description: str | None
+    description_local: str | None
     street_address: str | None
     website: str | None
     email: str | None
@@ -71,6 +73,7 @@ class SpaceDetail(SpaceSummary, kw_only=True):
     opening_hours: dict[str, list[list[str]]] | None
     internet_download_mbps: int | None
     internet_upload_mbps: int | None
+    internet_measured_on: date | None
     fibre: bool | None
     desks: int | None
     price_notes: str | None
@@ -78,6 +81,8 @@ class SpaceDetail(SpaceSummary, kw_only=True):
     activities: list[ActivityOccurrence] = msgspec.field(default_factory=list)
     source_url: str | None
     created_at: datetime
+    # When a community builder last confirmed the listing; None: never.
+    confirmed_at: datetime | None
     version: int
 
 

@@ -42,7 +42,7 @@ from coworking.spaces.schemas import (
 )
 
 # Spaces the public sees: drafts are private to their builders, closed ones stay findable by link.
-PUBLIC_STATUSES = ("published", "closed")
+PUBLIC_STATUSES = ("published", "paused", "closed")
 
 _ORDER = {
     "name": (Space.name, Space.id),

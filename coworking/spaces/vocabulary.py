@@ -27,3 +27,12 @@ AMENITIES: tuple[Term, ...] = (
 )
 AMENITY_CODES = frozenset(term.code for term in AMENITIES)
 AMENITY_LABELS = {term.code: term.label for term in AMENITIES}
+
+# What a listing says of its opening: published (open), closed for a while, closed for good.
+STATUSES: tuple[Term, ...] = (
+    Term("published", N_("Open")),
+    Term("paused", N_("Temporarily closed")),
+    Term("closed", N_("Closed for good")),
+)
+STATUS_CODES = frozenset(term.code for term in STATUSES)
+STATUS_LABELS = {term.code: term.label for term in STATUSES}

@@ -1,0 +1,11 @@
+"""The kinds of items in a partner's queue."""
+
+from __future__ import annotations
+
+from coworking.core.vocabulary import N_
+
+KINDS = {
+    "claim": N_("Claims"),
+    "proposal": N_("Proposals"),
+    "report": N_("Reports"),
+}

@@ -1,0 +1,132 @@
+"""Recording and reading revisions. Callers hand in plain states (JSON-able dicts of public fields)."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coworking.revisions.models import Revision
+
+State = dict[str, Any]
+
+
+def changed_fields(before: State, after: State) -> dict[str, list[Any]]:
+    """``{field: [old, new]}`` for every field whose value differs (fields in either state)."""
+    return {
+        name: [before.get(name), after.get(name)]
+        for name in dict.fromkeys([*before, *after])
+        if before.get(name) != after.get(name)
+    }
+
+
+def record(
+    db: Session,
+    *,
+    subject: str,
+    subject_id: int,
+    country_code: str,
+    base_version: int,
+    before: State,
+    after: State,
+    author_id: int | None,
+    author_role: str | None,
+    kind: str,
+    summary: str = "",
+    restores_id: int | None = None,
+) -> Revision:
+    """Add the revision that took the subject from ``base_version`` (state ``before``) to ``base_version + 1``.
+
+    The first change of a subject that was imported, not created here, first records the imported
+    state as it was: the history starts where the listing did, and can be restored to it. (A subject
+    created here starts with its "created" revision, from ``base_version`` 0.)
+    In the caller's transaction; the caller commits.
+    """
+    if kind != "created" and latest(db, subject, subject_id) is None:
+        db.add(
+            Revision(
+                subject=subject, subject_id=subject_id, version=base_version, country_code=country_code,
+                author_id=None, author_role=None, kind="imported", summary="", changes={}, snapshot=before,
+            )
+        )
+    revision = Revision(
+        subject=subject,
+        subject_id=subject_id,
+        version=base_version + 1,
+        country_code=country_code,
+        author_id=author_id,
+        author_role=author_role,
+        kind=kind,
+        summary=summary,
+        changes=changed_fields(before, after),
+        snapshot=after,
+        restores_id=restores_id,
+    )
+    db.add(revision)
+    return revision
+
+
+def latest(db: Session, subject: str, subject_id: int) -> Revision | None:
+    return db.scalar(
+        select(Revision)
+        .where(Revision.subject == subject, Revision.subject_id == subject_id)
+        .order_by(Revision.version.desc(), Revision.id.desc())
+        .limit(1)
+    )
+
+
+def at_version(db: Session, subject: str, subject_id: int, version: int) -> Revision | None:
+    """The revision that made ``version`` (its snapshot is the subject's state at that version)."""
+    return db.scalar(
+        select(Revision)
+        .where(Revision.subject == subject, Revision.subject_id == subject_id, Revision.version == version)
+        .order_by(Revision.id.desc())
+        .limit(1)
+    )
+
+
+def since(db: Session, subject: str, subject_id: int, version: int) -> list[Revision]:
+    """The revisions made after ``version``, oldest first."""
+    return list(
+        db.scalars(
+            select(Revision)
+            .where(Revision.subject == subject, Revision.subject_id == subject_id, Revision.version > version)
+            .order_by(Revision.version, Revision.id)
+        )
+    )
+
+
+def history(db: Session, subject: str, subject_id: int) -> list[Revision]:
+    """Every revision of the subject, newest first."""
+    return list(
+        db.scalars(
+            select(Revision)
+            .where(Revision.subject == subject, Revision.subject_id == subject_id)
+            .order_by(Revision.version.desc(), Revision.id.desc())
+        )
+    )
+
+
+def recent(db: Session, countries: frozenset[str] | None, limit: int = 50) -> list[Revision]:
+    """The latest changes (not the imported originals), in ``countries`` (None: everywhere), newest first."""
+    statement = select(Revision).where(Revision.kind != "imported")
+    if countries is not None:
+        statement = statement.where(Revision.country_code.in_(sorted(countries)))
+    return list(db.scalars(statement.order_by(Revision.at.desc(), Revision.id.desc()).limit(limit)))
+
+
+def word_diff(old: str | None, new: str | None) -> list[tuple[str, str]]:
+    """``old`` → ``new`` as runs of words: ("same", …), ("removed", …), ("added", …), for a readable diff."""
+    before, after = (old or "").split(" "), (new or "").split(" ")
+    runs: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes():
+        if op == "equal":
+            runs.append(("same", " ".join(before[i1:i2])))
+            continue
+        if i2 > i1:
+            runs.append(("removed", " ".join(before[i1:i2])))
+        if j2 > j1:
+            runs.append(("added", " ".join(after[j1:j2])))
+    return runs
