@@ -159,7 +159,7 @@ def test_a_save_that_fails_half_way_leaves_nothing(session: Session, engine: Eng
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr("coworking.revisions.services.record", broken)
-    partner = Actor(user_id=None or 1, partner_countries=frozenset({"LV"}))
+    partner = Actor(user_id=1, partner_countries=frozenset({"LV"}))
     with pytest.raises(RuntimeError):
         edit_listing(session, partner, lielvarde, 1, {**listing_state(lielvarde), "desks": 40, "amenities": ["printer"]}, "")
     with engine.connect() as connection:

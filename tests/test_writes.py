@@ -19,19 +19,24 @@ from tests.test_accounts import EMAIL, PASSWORD, csrf, fresh, post, register_and
 
 # Tables a refused request must leave as they were. (The security log and the rate-limit counters are
 # meant to record refusals; the sessions table changes only by signing in, which these tests do first.)
-GUARDED = ("users", "user_sessions", "email_tokens", "partner_countries", "outbox", "spaces")
+GUARDED = (
+    "users", "user_sessions", "email_tokens", "partner_countries", "outbox", "spaces", "space_amenities",
+    "builder_roles", "community_builders", "space_community_builders", "revisions", "submissions",
+)  # fmt: skip
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-PATH_VALUES = {"token": "not-a-real-link-token"}
+PATH_VALUES = {"token": "not-a-real-link-token", "slug": "no-such-space", "revision_id": "1", "submission_id": "1"}
 
 
-def state_changing_routes(client: TestClient) -> list[tuple[str, Permission]]:
+def state_changing_routes(client: TestClient, values: dict[str, str] | None = None) -> list[tuple[str, Permission]]:
+    """Every state-changing route, its path parameters filled from ``values``; signing out comes last."""
+    values = {**PATH_VALUES, **(values or {})}
     routes = []
     for route in client.app.routes:
         for handler in getattr(route, "route_handlers", []):
             if handler.http_methods & WRITES:
-                path = re.sub(r"{(\w+):\w+}", lambda match: PATH_VALUES[match.group(1)], route.path)
+                path = re.sub(r"{(\w+):\w+}", lambda match: values[match.group(1)], route.path)
                 routes.append((path, handler.opt["permission"]))
-    return sorted(routes)
+    return sorted(routes, key=lambda pair: (pair[0] == "/account/logout", pair))
 
 
 def snapshot(engine: Engine) -> dict[str, list]:
@@ -58,36 +63,86 @@ def test_3_5_1_no_token_no_change_on_any_state_changing_route(client: TestClient
     assert snapshot(engine) == before
 
 
-# Who each permission must refuse, from the one place the rules are stated.
-ACTORS = {
-    "anonymous": Actor(),
-    "signed in": Actor(user_id=1),
-    "partner of LV": Actor(user_id=2, partner_countries=frozenset({"LV"})),
-    "administrator": Actor(user_id=3, is_admin=True),
-}
+ROLES = (
+    "anonymous", "verified user", "builder of this space", "builder of another space",
+    "partner of this country", "partner of another country", "admin",
+)  # fmt: skip
 
 
-def test_8_2_1_every_refused_role_is_refused_and_nothing_is_written(
-    client: TestClient, fresh: TestClient, session: Session, engine: Engine  # noqa: F811
-) -> None:
-    register_and_verify(client, session)  # a signed-in person with no role
+def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: Engine) -> None:
+    """Every state-changing route × every role: allowed or refused exactly as can() says for the space it
+    names (and its country); refusals are 401 (anonymous) or 403 and write nothing."""
+    from coworking.accounts.models import BuilderRole, User
+    from coworking.moderation.models import Submission
+    from coworking.spaces.editing import edit_listing
+    from coworking.spaces.listing import listing_state
+    from tests.factories import make_space
+
+    here = make_space(session, "CoLabora Lielvārde", "Lielvārde", "LV")
+    elsewhere = make_space(session, "SKOLA6", "Cēsis", "LV")
     admin = create_admin(session, None, "admin@example.org", PASSWORD)
-    register_and_verify(fresh, session, "partner@example.org")
-    grant_partner(session, client.app.state.sessions, admin.id, "partner@example.org", "LV", None)
-    assert sign_in(fresh, email="partner@example.org").status_code == 303
-    with TestClient(app=client.app) as anonymous:
-        browsers = {"anonymous": anonymous, "signed in": client, "partner of LV": fresh}
-        before = snapshot(engine)
-        checked = 0
-        for path, permission in state_changing_routes(client):
-            for role, browser in browsers.items():
-                if can(ACTORS[role], permission):
-                    continue
-                response = post(browser, path, email=EMAIL, country="LV", user_id="1", current_password=PASSWORD)
-                assert response.status_code == (401 if role == "anonymous" else 403), (path, role, response.status_code)
-                checked += 1
-        assert snapshot(engine) == before
-    assert checked >= 9  # 3 own-account forms × anonymous, 2 admin forms × three roles
+    emails = {role: f"{role.replace(' ', '.')}@example.org" for role in ROLES[1:]}
+    for role, email in emails.items():
+        if role != "admin":
+            client.cookies.clear()
+            register_and_verify(client, session, email)
+    users = {role: session.scalar(select(User).where(User.email_key == email)) for role, email in emails.items()}
+    session.add_all([
+        BuilderRole(user_id=users["builder of this space"].id, space_id=here.id),
+        BuilderRole(user_id=users["builder of another space"].id, space_id=elsewhere.id),
+    ])  # fmt: skip
+    session.commit()
+    grant_partner(session, client.app.state.sessions, admin.id, emails["partner of this country"], "LV", None)
+    grant_partner(session, client.app.state.sessions, admin.id, emails["partner of another country"], "IE", None)
+    # One browser per role: its cookies (session, CSRF), swapped in before each of its requests.
+    jars: dict[str, dict[str, str]] = {"anonymous": {}}
+    for role, email in emails.items():
+        client.cookies.clear()
+        assert sign_in(client, email=email).status_code == 303
+        jars[role] = dict(client.cookies)
+
+    def as_role(role: str, path: str):  # noqa: ANN202
+        client.cookies.clear()
+        client.cookies.update(jars[role])
+        response = post(client, path, **form)
+        jars[role] = dict(client.cookies)
+        return response
+
+    actors = {
+        "anonymous": Actor(),
+        "verified user": Actor(user_id=users["verified user"].id),
+        "builder of this space": Actor(user_id=users["builder of this space"].id, builder_of=frozenset({here.id})),
+        "builder of another space": Actor(user_id=users["builder of another space"].id, builder_of=frozenset({elsewhere.id})),
+        "partner of this country": Actor(user_id=users["partner of this country"].id, partner_countries=frozenset({"LV"})),
+        "partner of another country": Actor(user_id=users["partner of another country"].id, partner_countries=frozenset({"IE"})),
+        "admin": Actor(user_id=admin.id, is_admin=True),
+    }
+    revision = edit_listing(session, actors["admin"], here, here.version, {**listing_state(here), "desks": 6}, "six desks")
+    item = Submission(kind="report", country_code="LV", space_id=here.id, message="Closed on Mondays")
+    session.add(item)
+    session.commit()
+    routes = state_changing_routes(client, {"slug": here.slug, "revision_id": str(revision.id), "submission_id": str(item.id)})
+    form = {"email": "someone@example.org", "country": "LV", "user_id": "1", "current_password": "not the password", "role": "host"}
+
+    refused, allowed = [], []
+    for path, permission in routes:
+        for role in ROLES:
+            (allowed if can(actors[role], permission, here) else refused).append((path, role))
+    before = snapshot(engine)
+    for path, role in refused:
+        response = as_role(role, path)
+        assert response.status_code == (401 if role == "anonymous" else 403), (path, role, response.status_code)
+    assert snapshot(engine) == before
+    for path, role in allowed:
+        response = as_role(role, path)
+        assert response.status_code not in (401, 403), (path, role, response.status_code)
+    # The matrix is the policy's: a builder edits only their own space, a partner only their country's.
+    assert ("/spaces/colabora-lielvarde/edit", "builder of another space") in refused
+    assert ("/spaces/colabora-lielvarde/edit", "partner of another country") in refused
+    assert ("/spaces/colabora-lielvarde/edit", "builder of this space") in allowed
+    assert (f"/spaces/colabora-lielvarde/history/{revision.id}/revert", "builder of this space") in refused
+    assert (f"/moderation/{item.id}/approve", "partner of this country") in allowed
+    assert len(refused) >= 40
 
 
 @pytest.mark.parametrize(
