@@ -1,0 +1,160 @@
+"""A community builder keeps CoLabora Lielvārde's listing, in a real browser: register, confirm from the
+outbox, claim the listing; a partner of Latvia (made one by an admin) approves; the builder edits the
+hours and the internet speed, sees them on the page and in the history; a stale save asks to merge; the
+partner reverts. Screenshots of each new page; axe finds nothing on them, in English and Latvian."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.e2e.helpers import REPO_ROOT, describe_violations, new_phone_context, run_axe, screenshot
+from tests.e2e.test_accounts_flow import PASSWORD, outbox_link
+
+pytestmark = pytest.mark.browser
+SLUG = "colabora-lielvarde"
+
+
+def coworking(server_env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    return subprocess.run(  # noqa: S603 - our own console script
+        [str(Path(sys.executable).parent / "coworking"), *args],
+        env=server_env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=True, input=stdin,
+    ).stdout  # fmt: skip
+
+
+def accessible(page: Page, name: str) -> None:
+    violations = run_axe(page)
+    assert violations == [], describe_violations(violations)
+    screenshot(page, name)
+
+
+def signed_up(browser: Browser, base_url: str, server_env: dict[str, str], email: str, language: str = "en") -> tuple[BrowserContext, Page]:
+    context = new_phone_context(browser, base_url)
+    if language == "lv":
+        context.add_cookies([{"name": "lang", "value": "lv", "url": base_url}])
+    page = context.new_page()
+    page.goto("/account/register")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.fill("#password_again", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/account/check-email$"))
+    page.goto(outbox_link(server_env, email))
+    page.fill("#password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/account\?verified=1$"))
+    return context, page
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/account/login?next=/account")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/account$"))
+
+
+@pytest.mark.parametrize("language", ["en", "lv"])
+def test_claim_approve_edit_merge_and_revert(browser: Browser, base_url: str, server_env: dict[str, str], language: str) -> None:
+    builder_email, partner_email, admin_email = (f"{who}-{language}@example.org" for who in ("colabora", "partner", "admin"))
+    coworking(server_env, "createadmin", admin_email, "--password", PASSWORD)
+    builder_context, builder = signed_up(browser, base_url, server_env, builder_email, language)
+    partner_context, partner = signed_up(browser, base_url, server_env, partner_email, language)
+
+    # The builder claims the listing (an empty role first: the message is next to the field, nothing lost).
+    builder.goto(f"/spaces/{SLUG}")
+    builder.locator(f"a[href='/spaces/{SLUG}/claim']").click()
+    builder.fill("#public_name", "Anna")
+    builder.locator("main form button[type=submit]").click()
+    expect(builder.locator("#role-error")).to_be_visible()
+    expect(builder.locator("#public_name")).to_have_value("Anna")
+    accessible(builder, f"listing-{language}-claim-error")
+    builder.fill("#role", "community builder")
+    builder.locator("main form button[type=submit]").click()
+    expect(builder).to_have_url(re.compile(rf"/spaces/{SLUG}\?claimed=1$"))
+
+    # An admin makes the partner a partner for Latvia; the partner signs in again and approves.
+    admin_context = new_phone_context(browser, base_url)
+    admin = admin_context.new_page()
+    sign_in(admin, admin_email)
+    admin.goto("/admin/partners")
+    admin.fill("#email", partner_email)
+    admin.fill("#country", "LV")
+    admin.locator("main form button[type=submit]").first.click()
+    admin_context.close()
+    sign_in(partner, partner_email)
+    expect(partner.locator(".badge-count")).to_be_visible()  # the queue's count in the navigation
+    partner.goto("/moderation")
+    accessible(partner, f"listing-{language}-moderation")
+    partner.locator("form[action$='/approve'] button").first.click()
+    expect(partner).to_have_url(re.compile(r"/moderation\?decided=approved$"))
+
+    # The builder signs in again (a new role, a new session) and edits hours and internet speed.
+    sign_in(builder, builder_email)
+    builder.goto(f"/spaces/{SLUG}/edit")
+    expect(builder.locator("#edit-map")).to_be_visible()  # the marker map (JavaScript on)
+    accessible(builder, f"listing-{language}-edit")
+    stale_form = partner_context.new_page()
+    stale_form.goto(f"/spaces/{SLUG}/edit")  # the partner opens the form at the same version
+    builder.fill("#hours_mon", "9-17")
+    builder.fill("#hours_thu", "9-13, 14-18")
+    builder.fill("#internet_download_mbps", "300")
+    builder.fill("#internet_upload_mbps", "50")
+    builder.fill("#internet_measured_on", "2026-05")
+    builder.fill("#summary", "Hours and speed test")
+    builder.locator("main form.edit-form button[type=submit]:not([name])").click()
+    expect(builder).to_have_url(re.compile(rf"/spaces/{SLUG}\?saved=1$"))
+    expect(builder.locator("main")).to_contain_text("300")
+    accessible(builder, f"listing-{language}-saved")
+
+    # The partner's form is stale: saving it keeps their input and shows the builder's value beside it.
+    stale_form.fill("#internet_download_mbps", "250")
+    stale_form.locator("main form.edit-form button[type=submit]:not([name])").click()
+    expect(stale_form.locator("#merge")).to_be_visible()
+    expect(stale_form.locator("#internet_download_mbps")).to_have_value("250")
+    expect(stale_form.locator("#internet_download_mbps-theirs")).to_contain_text("300")
+    expect(stale_form.locator("#hours_mon")).to_have_value("09:00–17:00")  # their untouched field took the builder's change
+    accessible(stale_form, f"listing-{language}-merge")
+
+    # The history shows the change; the partner restores the imported version.
+    partner.goto(f"/spaces/{SLUG}/history")
+    expect(partner.locator(".revision").first).to_contain_text("Hours and speed test")
+    accessible(partner, f"listing-{language}-history")
+    partner.locator("form.revert button").last.click()
+    expect(partner).to_have_url(re.compile(rf"/spaces/{SLUG}/history\?reverted=1$"))
+    builder.goto(f"/spaces/{SLUG}")
+    expect(builder.locator("main")).not_to_contain_text("300")
+    for context in (builder_context, partner_context):
+        context.close()
+
+
+def test_propose_and_report_work_without_javascript(browser: Browser, base_url: str, server_env: dict[str, str]) -> None:
+    def propose_a_likely_duplicate(page: Page) -> None:
+        page.goto("/propose")
+        page.fill("#name", "Colabora Lielvarde")
+        page.select_option("#country_code", "LV")
+        page.fill("#town", "Lielvārde")
+        page.locator("main form button[type=submit]").click()
+        expect(page.locator("#duplicates")).to_contain_text("CoLabora Lielvārde")
+        expect(page.locator("#name")).to_have_value("Colabora Lielvarde")
+
+    context, page = signed_up(browser, base_url, server_env, "proposer@example.org")
+    propose_a_likely_duplicate(page)
+    accessible(page, "listing-en-propose-duplicates")
+    context.close()
+    # The same without JavaScript (axe needs it, so it ran above): plain forms, the same answers.
+    context = new_phone_context(browser, base_url, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, "proposer@example.org")
+    propose_a_likely_duplicate(page)
+    page.goto(f"/spaces/{SLUG}/report")
+    page.fill("#message", "The opening hours changed in November.")
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"/spaces/{SLUG}\?reported=1$"))
+    screenshot(page, "listing-en-reported-no-js")
+    context.close()
