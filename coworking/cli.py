@@ -130,3 +130,26 @@ def createadmin(email: str, password: str) -> None:
         raise click.UsageError("; ".join(error.errors.values())) from error
     finally:
         engine.dispose()
+
+
+@main.command()
+def digest() -> None:
+    """E-mail each network partner what waits in their countries (at most once a day; safe to run from cron)."""
+    from sqlalchemy.orm import Session
+
+    from coworking.accounts.services import Mailer
+    from coworking.core.db import make_engine
+    from coworking.core.i18n import translator
+    from coworking.moderation.services import send_digests
+
+    settings = Settings.from_env()
+    # Links name the site's first allowed host: the one it is known by (COWORKING_ALLOWED_HOSTS).
+    origin = f"{'https' if settings.https else 'http'}://{settings.allowed_hosts[0]}"
+    mailer = Mailer(translator(settings.locales[0]), lambda path: origin + path)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            sent = send_digests(session, mailer)
+    finally:
+        engine.dispose()
+    click.echo(f"Digests queued: {sent}. (They leave with `coworking outbox --send`, or are in the outbox.)")

@@ -288,3 +288,17 @@ def test_the_digest_is_sent_at_most_once_a_day(partner: TestClient, session: Ses
     assert "1 item waits for a decision in LV" in last_mail(session, PARTNER).body
     assert send_digests(session, mailer) == 0
     assert send_digests(session, mailer, utcnow() + timedelta(hours=25)) == 1
+
+
+def test_the_digest_command_queues_one_mail_per_partner(partner: TestClient, session: Session, lielvarde: Space, database_url: str) -> None:
+    from click.testing import CliRunner
+
+    from coworking.cli import main
+
+    session.add(Submission(kind="report", country_code="LV", space_id=lielvarde.id, message="New phone number"))
+    session.commit()
+    env = {"COWORKING_DATABASE_URL": database_url, "COWORKING_ALLOWED_HOSTS": "rural-coworking.example.org"}
+    first = CliRunner().invoke(main, ["digest"], env=env)
+    assert first.exit_code == 0 and "Digests queued: 1" in first.output, first.output
+    assert "http://rural-coworking.example.org/moderation" in last_mail(session, PARTNER).body
+    assert "Digests queued: 0" in CliRunner().invoke(main, ["digest"], env=env).output

@@ -195,11 +195,12 @@ def _recent_edits(db: Session, countries: frozenset[str] | None) -> list[tuple[A
 
 
 @pass_context
-def moderation_waiting(context: Any) -> int:  # noqa: ANN401 - a Jinja context
-    """For the navigation: how many items wait for the person asking (0 for most people, without a query)."""
+def moderation_waiting(context: Any) -> int | None:  # noqa: ANN401 - a Jinja context
+    """For the navigation: how many items wait for the person asking; None for whoever moderates nothing
+    (most people: no query for them)."""
     request = context["request"]
     actor = request.scope.get("state", {}).get("actor")
     if actor is None or not (actor.is_admin or actor.partner_countries):
-        return 0
+        return None
     with Session(request.app.state.engine) as db:
         return services.waiting_count(db, actor)
