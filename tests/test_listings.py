@@ -302,3 +302,16 @@ def test_the_digest_command_queues_one_mail_per_partner(partner: TestClient, ses
     assert first.exit_code == 0 and "Digests queued: 1" in first.output, first.output
     assert "http://rural-coworking.example.org/moderation" in last_mail(session, PARTNER).body
     assert "Digests queued: 0" in CliRunner().invoke(main, ["digest"], env=env).output
+
+
+def test_approving_a_proposal_listed_meanwhile_is_refused_with_a_message(
+    client: TestClient, partner: TestClient, session: Session, lielvarde: Space
+) -> None:
+    register_and_verify(client, session, BUILDER)
+    proposal = {"name": "CoLabora Lielvārde", "country_code": "LV", "town": "Lielvārde", "not_a_duplicate": "yes"}
+    assert post(client, "/propose", **proposal).status_code == 303
+    item = session.scalar(select(Submission))
+    refused = post(partner, f"/moderation/{item.id}/approve")
+    assert refused.status_code == 400 and "already listed in this town" in refused.text
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Space)) == 1 and session.get(Submission, item.id).status == "open"

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from rapidfuzz.distance import Levenshtein
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coworking.accounts.models import PartnerCountry, User
@@ -179,6 +180,10 @@ def approve(db: Session, sessions: SessionStore, actor: Actor, submission_id: in
             body = N_("You are now a community builder of %(name)s: sign in again, then keep its listing up to date at %(link)s")
             _notify(db, mailer, submission.user_id, subject, body, f"/spaces/{space.slug}", name=space.name)
         db.commit()
+    except IntegrityError:
+        # Listed meanwhile under the same name in the same town (a unique rule of the directory).
+        db.rollback()
+        raise InvalidInput({"decision": N_("A space with this name is already listed in this town: reject the proposal, or ask for another name.")}) from None
     except BaseException:
         db.rollback()
         raise
