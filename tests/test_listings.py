@@ -315,3 +315,16 @@ def test_approving_a_proposal_listed_meanwhile_is_refused_with_a_message(
     assert refused.status_code == 400 and "already listed in this town" in refused.text
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Space)) == 1 and session.get(Submission, item.id).status == "open"
+
+
+def test_the_history_has_a_json_twin(client: TestClient, session: Session, lielvarde: Space) -> None:
+    from coworking.accounts.permissions import Actor
+    from coworking.spaces.editing import edit_listing
+    from coworking.spaces.listing import listing_state
+
+    admin = create_admin(session, None, "admin@example.org", PASSWORD)
+    edit_listing(session, Actor(user_id=admin.id, is_admin=True), lielvarde, 1, {**listing_state(lielvarde), "desks": 7}, "seven")
+    body = client.get(f"/api/v1/spaces/{lielvarde.slug}/history").json()
+    assert [(r["version"], r["kind"], r["summary"]) for r in body] == [(2, "edit", "seven"), (1, "imported", "")]
+    assert body[0]["changes"] == [{"name": "desks", "old": None, "new": 7, "words": None}]
+    assert client.get("/api/v1/spaces/no-such-space/history").status_code == 404

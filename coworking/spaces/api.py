@@ -15,6 +15,8 @@ from coworking.core.models import utcnow
 from coworking.core.openapi import BAD_REQUEST, NOT_FOUND
 from coworking.core.web import public_url, query_string
 from coworking.geo.schemas import Origin
+from coworking.spaces.editing import get_listing
+from coworking.spaces.history import RevisionRow, revision_rows
 from coworking.spaces.query import Search, build_space_query
 from coworking.spaces.schemas import SpaceCard, SpaceDetail
 from coworking.spaces.services import find_spaces, get_space
@@ -75,3 +77,15 @@ class SpacesApi(Controller):
         if space is None:
             raise NotFoundException(f"No space with the slug {slug!r}.")
         return space
+
+    @get(
+        "/{slug:str}/history",
+        sync_to_thread=True,
+        summary="A space's revisions, newest first: who (by role), when, why, each field before and after",
+        responses={**BAD_REQUEST, **NOT_FOUND},
+    )
+    def history(self, db_session: DbSession, slug: Annotated[str, SLUG]) -> list[RevisionRow]:
+        space = get_listing(db_session, slug)
+        if space is None:
+            raise NotFoundException(f"No space with the slug {slug!r}.")
+        return revision_rows(db_session, space)
