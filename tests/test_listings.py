@@ -44,9 +44,9 @@ def edit_form(client: TestClient, slug: str) -> dict[str, str | list[str]]:
     return fields
 
 
-def save(client: TestClient, slug: str, fields: dict, **changes: str | list[str]):  # noqa: ANN201
+def save(client: TestClient, space_slug: str, fields: dict, **changes: str | list[str]):  # noqa: ANN201
     data = {**fields, **changes, "_csrf_token": csrf(client)}
-    return client.post(f"/spaces/{slug}/edit", data=data, follow_redirects=False)
+    return client.post(f"/spaces/{space_slug}/edit", data=data, follow_redirects=False)
 
 
 @pytest.fixture()
@@ -328,3 +328,18 @@ def test_the_history_has_a_json_twin(client: TestClient, session: Session, lielv
     assert [(r["version"], r["kind"], r["summary"]) for r in body] == [(2, "edit", "seven"), (1, "imported", "")]
     assert body[0]["changes"] == [{"name": "desks", "old": None, "new": 7, "words": None}]
     assert client.get("/api/v1/spaces/no-such-space/history").status_code == 404
+
+
+def test_fields_the_form_does_not_offer_are_ignored(client: TestClient, session: Session, lielvarde: Space) -> None:
+    """Mass assignment: a forged country, slug, id or role in the edit form changes none of them."""
+    register_and_verify(client, session, BUILDER)
+    user = session.scalar(select(User))
+    session.add(BuilderRole(user_id=user.id, space_id=lielvarde.id))
+    session.commit()
+    fields = edit_form(client, lielvarde.slug)
+    forged = {"country_code": "IE", "slug": "taken-over", "id": "99", "source_url": "https://evil.example", "is_admin": "1", "builder_of": "1,2,3"}
+    assert save(client, lielvarde.slug, fields, desks="3", **forged).status_code == 303
+    session.expire_all()
+    space = session.get(Space, lielvarde.id)
+    assert (space.country_code, space.slug, space.id, space.source_url, space.desks) == ("LV", lielvarde.slug, lielvarde.id, None, 3)
+    assert not session.get(User, user.id).is_admin
