@@ -49,6 +49,15 @@ def save(client: TestClient, space_slug: str, fields: dict, **changes: str | lis
     return client.post(f"/spaces/{space_slug}/edit", data=data, follow_redirects=False)
 
 
+def builder(client: TestClient, session: Session, space: Space, email: str = BUILDER, granted_by: int | None = None) -> User:
+    """A confirmed account, signed in on ``client``, made a community builder of ``space`` (as an approved claim would)."""
+    register_and_verify(client, session, email)
+    user = session.scalar(select(User).where(User.email == email))
+    session.add(BuilderRole(user_id=user.id, space_id=space.id, granted_by=granted_by))
+    session.commit()
+    return user
+
+
 @pytest.fixture()
 def lielvarde(session: Session) -> Space:
     return make_space(session, "CoLabora Lielvārde", "Lielvārde", "LV", latitude=56.7206, longitude=24.8103, amenities=("desks",))
@@ -116,10 +125,7 @@ def test_two_builders_edit_at_once_one_wins_the_other_merges(
 ) -> None:
     admin = create_admin(session, None, "admin@example.org", PASSWORD)
     for browser, email in ((client, BUILDER), (fresh, "second@example.org")):
-        register_and_verify(browser, session, email)
-        user = session.scalar(select(User).where(User.email == email))
-        session.add(BuilderRole(user_id=user.id, space_id=lielvarde.id, granted_by=admin.id))
-        session.commit()
+        builder(browser, session, lielvarde, email, granted_by=admin.id)
     first, second = edit_form(client, lielvarde.slug), edit_form(fresh, lielvarde.slug)
     assert save(client, lielvarde.slug, first, desks="12", phone="+371 2000 0000").status_code == 303
     # The second started from the same version: nothing of theirs is written over the first's save...
@@ -169,10 +175,7 @@ def test_a_save_that_fails_half_way_leaves_nothing(session: Session, engine: Eng
 
 
 def test_bad_input_comes_back_with_every_message_and_nothing_written(client: TestClient, session: Session, lielvarde: Space) -> None:
-    register_and_verify(client, session, BUILDER)
-    user = session.scalar(select(User))
-    session.add(BuilderRole(user_id=user.id, space_id=lielvarde.id))
-    session.commit()
+    builder(client, session, lielvarde)
     fields = edit_form(client, lielvarde.slug)
     response = save(
         client, lielvarde.slug, fields, name="", hours_wed="from nine", website="javascript:alert(1)",
@@ -332,10 +335,7 @@ def test_the_history_has_a_json_twin(client: TestClient, session: Session, lielv
 
 def test_fields_the_form_does_not_offer_are_ignored(client: TestClient, session: Session, lielvarde: Space) -> None:
     """Mass assignment: a forged country, slug, id or role in the edit form changes none of them."""
-    register_and_verify(client, session, BUILDER)
-    user = session.scalar(select(User))
-    session.add(BuilderRole(user_id=user.id, space_id=lielvarde.id))
-    session.commit()
+    user = builder(client, session, lielvarde)
     fields = edit_form(client, lielvarde.slug)
     forged = {"country_code": "IE", "slug": "taken-over", "id": "99", "source_url": "https://evil.example", "is_admin": "1", "builder_of": "1,2,3"}
     assert save(client, lielvarde.slug, fields, desks="3", **forged).status_code == 303
@@ -343,3 +343,12 @@ def test_fields_the_form_does_not_offer_are_ignored(client: TestClient, session:
     space = session.get(Space, lielvarde.id)
     assert (space.country_code, space.slug, space.id, space.source_url, space.desks) == ("LV", lielvarde.slug, lielvarde.id, None, 3)
     assert not session.get(User, user.id).is_admin
+
+
+def test_one_ticked_box_comes_back_as_itself(client: TestClient, session: Session, lielvarde: Space) -> None:
+    """A single checkbox arrives as text, not a list: the form comes back with exactly that box ticked
+    ("bike_parking" alone must not tick "parking", a substring of it)."""
+    builder(client, session, lielvarde)
+    refused = save(client, lielvarde.slug, edit_form(client, lielvarde.slug), name="", amenities="bike_parking")
+    assert refused.status_code == 400
+    assert re.findall(r'name="amenities" value="([^"]+)" checked', refused.text) == ["bike_parking"]

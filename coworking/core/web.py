@@ -35,6 +35,12 @@ def form_text(form: dict[str, Any], name: str) -> str:
     return str(value)
 
 
+def form_list(form: dict[str, Any], name: str) -> list[str]:
+    """Every value of a field a form may send several times (checkboxes): one ticked box comes as text."""
+    value = form.get(name, [])
+    return [str(item) for item in value] if isinstance(value, list) else [str(value)]
+
+
 def ip_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from jinja2 import pass_context
 from litestar import Controller, Request, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import select
@@ -23,10 +22,11 @@ from coworking.core.errors import InvalidInput
 from coworking.core.models import utcnow
 from coworking.core.ratelimit import Limit, check
 from coworking.core.security import CSRF_FORM
-from coworking.core.web import Form, form_text, ip_of, page
+from coworking.core.web import Form, form_list, form_text, ip_of, page
 from coworking.moderation import services
 from coworking.moderation.vocabulary import KINDS
 from coworking.revisions import services as revisions
+from coworking.spaces.controllers import listing_or_404
 from coworking.spaces.editing import get_listing
 from coworking.spaces.history import revision_row
 from coworking.spaces.listing import HISTORY_FIELDS, LISTING_FIELDS, parse_listing
@@ -38,13 +38,6 @@ REPORT_PER_IP = Limit("report-ip", 5, 60 * 60)
 SUBMIT_PER_ACCOUNT = Limit("submit-account", 30, 60 * 60)
 PROPOSAL_FIELDS = ("name", "town", "street_address", "region", "latitude", "longitude", "description", "description_local",
                    "website", "email", "phone", "internet_download_mbps", "internet_upload_mbps", "desks", "price_notes")  # fmt: skip
-
-
-def _space(db: Session, slug: str) -> Space:
-    space = get_listing(db, slug)
-    if space is None:
-        raise NotFoundException(f"No space {slug!r}")
-    return space
 
 
 def _typed(data: dict[str, Any], *names: str) -> dict[str, Any]:
@@ -59,12 +52,12 @@ class SpaceRequestPages(Controller):
 
     @get("/claim", opt={"permission": Permission.SPACE_CLAIM, CSRF_FORM: True}, sync_to_thread=True)
     def claim_form(self, request: Request, db_session: DbSession, slug: FromPath[str]) -> Template:
-        return page(request, "moderation/claim.html", {"space": _space(db_session, slug), "form": {}, "errors": {}})
+        return page(request, "moderation/claim.html", {"space": listing_or_404(get_listing(db_session, slug), slug), "form": {}, "errors": {}})
 
     @post("/claim", opt={"permission": Permission.SPACE_CLAIM}, sync_to_thread=True)
     def claim(self, request: Request, db_session: DbSession, slug: FromPath[str], data: Form) -> Template | Redirect:
         actor: Actor = request.state.actor
-        space = _space(db_session, slug)
+        space = listing_or_404(get_listing(db_session, slug), slug)
         check(request.app.state.rate_limiter, [(SUBMIT_PER_ACCOUNT, str(actor.user_id))])
         typed = _typed(data, "role", "public_name", "message")
         try:
@@ -75,11 +68,11 @@ class SpaceRequestPages(Controller):
 
     @get("/report", opt={"permission": Permission.SPACE_REPORT, CSRF_FORM: True}, sync_to_thread=True)
     def report_form(self, request: Request, db_session: DbSession, slug: FromPath[str]) -> Template:
-        return page(request, "moderation/report.html", {"space": _space(db_session, slug), "form": {}, "errors": {}})
+        return page(request, "moderation/report.html", {"space": listing_or_404(get_listing(db_session, slug), slug), "form": {}, "errors": {}})
 
     @post("/report", opt={"permission": Permission.SPACE_REPORT}, sync_to_thread=True)
     def report(self, request: Request, db_session: DbSession, slug: FromPath[str], data: Form) -> Template | Redirect:
-        space = _space(db_session, slug)
+        space = listing_or_404(get_listing(db_session, slug), slug)
         check(request.app.state.rate_limiter, [(REPORT_PER_IP, ip_of(request))])
         typed = _typed(data, "message", "contact_email")
         try:
@@ -104,7 +97,7 @@ class ProposalPages(Controller):
     def propose(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
         actor: Actor = request.state.actor
         check(request.app.state.rate_limiter, [(SUBMIT_PER_ACCOUNT, str(actor.user_id))])
-        typed = {**_typed(data, *PROPOSAL_FIELDS, "country_code", "public_name", "message"), "amenities": data.get("amenities", [])}
+        typed = {**_typed(data, *PROPOSAL_FIELDS, "country_code", "public_name", "message"), "amenities": form_list(data, "amenities")}
         try:
             state = parse_listing({**data, "status": "published"}, utcnow().date())
             services.propose_space(

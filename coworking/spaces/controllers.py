@@ -17,7 +17,7 @@ from coworking.core.i18n import timezone_for_country
 from coworking.core.models import utcnow
 from coworking.core.security import CSRF_FORM
 from coworking.core.vocabulary import N_
-from coworking.core.web import Form, form_text, page, public_url
+from coworking.core.web import Form, form_list, form_text, page, public_url
 from coworking.geo.schemas import PlaceNotFound
 from coworking.geo.services import locate
 from coworking.spaces import editing
@@ -101,7 +101,8 @@ EDIT = {"permission": Permission.SPACE_EDIT, CSRF_FORM: True}
 CONFLICT = 409
 
 
-def _listing_or_404(space: Space | None, slug: str) -> Space:
+def listing_or_404(space: Space | None, slug: str) -> Space:
+    """The listing a path names, or the 404 page."""
     if space is None:
         raise NotFoundException(f"No space {slug!r}")
     return space
@@ -128,7 +129,7 @@ def _edit_page(
             "version": version,
             "errors": errors or {},
             "conflict": conflict,
-            "theirs": {name: value for name, value in (conflict.theirs if conflict else {}).items()},
+            "theirs": conflict.theirs if conflict else {},
             "located": located,
             "labels": LISTING_FIELDS,
         },
@@ -138,8 +139,8 @@ def _edit_page(
 
 def _located(request: Request, space: Space, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """Put the marker on the typed address (the street if the geocoder knows it, else the town)."""
-    country = values.get("country_code") or space.country_code
-    for typed in (f"{values.get('street_address', '')}, {values.get('town', '')}, {country}", f"{values.get('town', '')}, {country}"):
+    street, town, country = form_text(values, "street_address"), form_text(values, "town"), space.country_code
+    for typed in (f"{street}, {town}, {country}", f"{town}, {country}"):
         try:
             found = locate("street_address", typed.strip(", "), request.app.state.geocoder)
         except InvalidInput:
@@ -157,15 +158,14 @@ class ListingPages(Controller):
 
     @get("/edit", name="edit-space", sync_to_thread=True)
     def edit_form(self, request: Request, db_session: DbSession, slug: FromPath[str]) -> Template:
-        space = _listing_or_404(editing.listing_for_edit(db_session, request.state.actor, slug), slug)
+        space = listing_or_404(editing.listing_for_edit(db_session, request.state.actor, slug), slug)
         return _edit_page(request, space, form_values(listing_state(space)), version=space.version)
 
     @post("/edit", sync_to_thread=True)
     def edit(self, request: Request, db_session: DbSession, slug: FromPath[str], data: Form) -> Template | Redirect:
         actor = request.state.actor
-        space = _listing_or_404(editing.listing_for_edit(db_session, actor, slug), slug)
-        values = {name: data.get(name, "") for name in data}
-        values.setdefault("amenities", [])
+        space = listing_or_404(editing.listing_for_edit(db_session, actor, slug), slug)
+        values = {**data, "amenities": form_list(data, "amenities")}
         try:
             base_version = int(form_text(data, "version"))
         except ValueError:
@@ -185,13 +185,13 @@ class ListingPages(Controller):
 
     @post("/confirm", sync_to_thread=True)
     def confirm(self, request: Request, db_session: DbSession, slug: FromPath[str]) -> Redirect:
-        space = _listing_or_404(editing.listing_for_edit(db_session, request.state.actor, slug), slug)
+        space = listing_or_404(editing.listing_for_edit(db_session, request.state.actor, slug), slug)
         editing.confirm_listing(db_session, request.state.actor, space)
         return Redirect(path=f"/spaces/{space.slug}?confirmed=1", status_code=303)
 
     @get("/history", name="space-history", opt={"permission": Permission.DIRECTORY_READ, CSRF_FORM: True}, sync_to_thread=True)
     def history(self, request: Request, db_session: DbSession, slug: FromPath[str]) -> Template:
-        space = _listing_or_404(editing.get_listing(db_session, slug), slug)
+        space = listing_or_404(editing.get_listing(db_session, slug), slug)
         actor = request.state.actor
         return page(
             request,
@@ -206,6 +206,6 @@ class ListingPages(Controller):
 
     @post("/history/{revision_id:int}/revert", opt={"permission": Permission.SPACE_REVERT}, sync_to_thread=True)
     def revert(self, request: Request, db_session: DbSession, slug: FromPath[str], revision_id: FromPath[int]) -> Redirect:
-        space = _listing_or_404(editing.get_listing(db_session, slug), slug)
+        space = listing_or_404(editing.get_listing(db_session, slug), slug)
         editing.revert_listing(db_session, request.state.actor, space, revision_id)
         return Redirect(path=f"/spaces/{space.slug}/history?reverted=1", status_code=303)

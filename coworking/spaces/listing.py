@@ -17,6 +17,7 @@ from coworking.accounts.services import check_email
 from coworking.core.errors import InvalidInput
 from coworking.core.links import http_url
 from coworking.core.vocabulary import N_, WEEKDAY_CODES
+from coworking.core.web import form_list
 from coworking.spaces.models import Amenity, Space
 from coworking.spaces.vocabulary import AMENITY_CODES, STATUS_CODES
 
@@ -177,8 +178,7 @@ def parse_listing(form: FormValues, today: date) -> State:
             hours[day] = periods
     # No hours on any day: not known (a space closed all week says so with its status).
     state["opening_hours"] = hours or None
-    chosen = form.get("amenities", [])
-    codes = sorted(set([chosen] if isinstance(chosen, str) else chosen))
+    codes = sorted(set(form_list(form, "amenities")))
     if not set(codes) <= AMENITY_CODES:
         errors["amenities"] = N_("Choose amenities from the list.")
     state["amenities"] = [code for code in codes if code in AMENITY_CODES]
