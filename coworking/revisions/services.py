@@ -77,24 +77,14 @@ def latest(db: Session, subject: str, subject_id: int) -> Revision | None:
     )
 
 
-def at_version(db: Session, subject: str, subject_id: int, version: int) -> Revision | None:
-    """The revision that made ``version`` (its snapshot is the subject's state at that version)."""
+def as_of(db: Session, subject: str, subject_id: int, version: int) -> Revision | None:
+    """The latest revision at or before ``version``: its snapshot is the subject's state then (a change
+    that is not a revision, such as a confirmation, may have moved the version since)."""
     return db.scalar(
         select(Revision)
-        .where(Revision.subject == subject, Revision.subject_id == subject_id, Revision.version == version)
-        .order_by(Revision.id.desc())
+        .where(Revision.subject == subject, Revision.subject_id == subject_id, Revision.version <= version)
+        .order_by(Revision.version.desc(), Revision.id.desc())
         .limit(1)
-    )
-
-
-def since(db: Session, subject: str, subject_id: int, version: int) -> list[Revision]:
-    """The revisions made after ``version``, oldest first."""
-    return list(
-        db.scalars(
-            select(Revision)
-            .where(Revision.subject == subject, Revision.subject_id == subject_id, Revision.version > version)
-            .order_by(Revision.version, Revision.id)
-        )
     )
 
 

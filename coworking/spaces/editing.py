@@ -69,12 +69,7 @@ def listing_for_edit(db: Session, actor: Actor, slug: str) -> Space | None:
 
 def state_at(db: Session, space: Space, version: int) -> State:
     """The listing's state as it was at ``version`` (its state now, if it has no history yet)."""
-    found = db.scalar(
-        select(Revision)
-        .where(Revision.subject == SUBJECT, Revision.subject_id == space.id, Revision.version <= version)
-        .order_by(Revision.version.desc(), Revision.id.desc())
-        .limit(1)
-    )
+    found = revisions.as_of(db, SUBJECT, space.id, version)
     return dict(found.snapshot) if found is not None else listing_state(space)
 
 
