@@ -39,6 +39,7 @@ from coworking.core.logs import install_log_escaping
 from coworking.core.ratelimit import build_rate_limiter
 from coworking.core.security import SiteCSRFMiddleware, csrf_config, security_headers
 from coworking.core.settings import Settings
+from coworking.core.storage import build_media_store
 from coworking.core.web import install_template_globals
 from coworking.geo.api import PlacesApi
 from coworking.geo.controllers import PlacePages
@@ -53,7 +54,7 @@ from coworking.networks.vocabulary import NETWORK_SCOPE_LABELS
 from coworking.site.api import SiteApi
 from coworking.site.controllers import SitePages
 from coworking.spaces.api import SpacesApi
-from coworking.spaces.controllers import ListingPages, SpacePages
+from coworking.spaces.controllers import ListingPages, MediaFiles, PhotoPages, SpacePages
 from coworking.spaces.query import provide_filter_params, provide_search_params
 from coworking.spaces.vocabulary import AMENITIES, AMENITY_LABELS, STATUS_LABELS, STATUSES
 
@@ -115,6 +116,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SiteApi,
             SpacePages,
             ListingPages,
+            PhotoPages,
+            MediaFiles,
             SpaceRequestPages,
             ProposalPages,
             ModerationPages,
@@ -174,6 +177,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     lifetime=timedelta(days=settings.session_lifetime_days),
                 ),
                 "rate_limiter": build_rate_limiter(settings.redis_url, engine),
+                "media": build_media_store(settings.media_dir),
                 "geocoder": build_geocoder(settings.geocoder, engine, settings.geocoder_user_agent),
                 "map_grids": grid_cache(),
                 # Counts over every space (home, search form, about): a scan worth doing every 30 s, not per request.

@@ -18,7 +18,10 @@ from coworking.core.logs import escape_controls, install_log_escaping
 from tests.factories import make_space
 
 # A concrete value for every path parameter a route may have.
-PATH_VALUES = {"slug": "skola6", "code": "lv", "file_path": "css/site.css", "path": "openapi.json", "token": "not-a-token"}
+PATH_VALUES = {
+    "slug": "skola6", "code": "lv", "file_path": "css/site.css", "path": "openapi.json", "token": "not-a-token",
+    "name": "0123-320.webp", "photo_id": "1", "answer": "confirmed",
+}  # fmt: skip
 
 
 def get_routes(app: Litestar) -> list[str]:

@@ -21,10 +21,14 @@ from tests.test_accounts import EMAIL, PASSWORD, csrf, fresh, post, register_and
 # meant to record refusals; the sessions table changes only by signing in, which these tests do first.)
 GUARDED = (
     "users", "user_sessions", "email_tokens", "partner_countries", "outbox", "spaces", "space_amenities",
-    "builder_roles", "community_builders", "space_community_builders", "revisions", "submissions",
+    "builder_roles", "community_builders", "space_community_builders", "revisions", "submissions", "space_photos",
+    "listing_checks",
 )  # fmt: skip
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-PATH_VALUES = {"token": "not-a-real-link-token", "slug": "no-such-space", "revision_id": "1", "submission_id": "1"}
+PATH_VALUES = {
+    "token": "not-a-real-link-token", "slug": "no-such-space", "revision_id": "1", "submission_id": "1", "photo_id": "1",
+    "answer": "confirmed",
+}  # fmt: skip
 
 
 def state_changing_routes(client: TestClient, values: dict[str, str] | None = None) -> list[tuple[str, Permission]]:
@@ -76,6 +80,7 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     from coworking.moderation.models import Submission
     from coworking.spaces.editing import edit_listing
     from coworking.spaces.listing import listing_state
+    from coworking.spaces.models import SpacePhoto
     from tests.factories import make_space
 
     here = make_space(session, "CoLabora Lielvārde", "Lielvārde", "LV")
@@ -119,9 +124,11 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     }
     revision = edit_listing(session, actors["admin"], here, here.version, {**listing_state(here), "desks": 6}, "six desks")
     item = Submission(kind="report", country_code="LV", space_id=here.id, message="Closed on Mondays")
-    session.add(item)
+    photo = SpacePhoto(space_id=here.id, key="0" * 32, sizes=[[320, 240]], alt_text="Desks by the window")
+    session.add_all([item, photo])
     session.commit()
-    routes = state_changing_routes(client, {"slug": here.slug, "revision_id": str(revision.id), "submission_id": str(item.id)})
+    values = {"slug": here.slug, "revision_id": str(revision.id), "submission_id": str(item.id), "photo_id": str(photo.id)}
+    routes = state_changing_routes(client, values)
     form = {"email": "someone@example.org", "country": "LV", "user_id": "1", "current_password": "not the password", "role": "host"}
 
     refused, allowed = [], []

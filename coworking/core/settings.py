@@ -63,6 +63,8 @@ class Settings:
     session_lifetime_days: int = 14
     locales: tuple[str, ...] = ("en", "lv")
     debug: bool = False
+    # Uploaded photos (re-encoded copies), when they are kept on disk (core.storage).
+    media_dir: Path = field(default=PROJECT_ROOT / "var" / "media")
     templates_dir: Path = field(default=PROJECT_ROOT / "templates")
     static_dir: Path = field(default=PROJECT_ROOT / "static")
 
@@ -87,4 +89,5 @@ class Settings:
             session_idle_minutes=int(env.get("COWORKING_SESSION_IDLE_MINUTES", "240")),
             session_lifetime_days=int(env.get("COWORKING_SESSION_LIFETIME_DAYS", "14")),
             debug=env.get("COWORKING_DEBUG", "").lower() in _TRUE,
+            media_dir=Path(env.get("COWORKING_MEDIA_DIR", var_dir / "media")),
         )

@@ -20,7 +20,7 @@ class Submission(Base):
     __tablename__ = "submissions"
     __table_args__ = (Index("ix_submissions_queue", "status", "country_code", "kind"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # "claim", "proposal" or "report".
+    # "claim", "proposal", "report", or "stale" (a listing unconfirmed for 18 months, flagged by `coworking remind`).
     kind: Mapped[str] = mapped_column(String(10))
     # "open", "approved" or "rejected" (a report is "approved" when it was acted on).
     status: Mapped[str] = mapped_column(String(10), default="open")
@@ -50,3 +50,20 @@ class DigestSent(Base):
     __tablename__ = "digests_sent"
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)
+
+
+class ListingCheck(Base):
+    """A reminder sent to a community builder whose listing is unconfirmed for a year: its one-click
+    answers ("still correct", "edit", "closed") carry a token valid for 30 days, of which only the hash
+    is stored. One reminder per builder and unconfirmed period: ``coworking remind`` may run daily."""
+
+    __tablename__ = "listing_checks"
+    __table_args__ = (Index("ix_listing_checks_space", "space_id", "sent_at"),)
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    sent_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    # "confirmed" or "closed" once answered by its links ("edit" leads to the form, which answers nothing).
+    answer: Mapped[str | None] = mapped_column(String(10))

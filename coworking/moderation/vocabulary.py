@@ -8,4 +8,5 @@ KINDS = {
     "claim": N_("Claims"),
     "proposal": N_("Proposals"),
     "report": N_("Reports"),
+    "stale": N_("Unconfirmed listings"),
 }

@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coworking.accounts.permissions import Permission, can
 from coworking.core.db import DbSession
 from coworking.core.errors import InvalidInput
 from coworking.core.i18n import timezone_for_country
+from coworking.core.images import MAX_BYTES, MEDIA_TYPE
 from coworking.core.models import utcnow
 from coworking.core.security import CSRF_FORM
 from coworking.core.vocabulary import N_
 from coworking.core.web import Form, form_list, form_text, page, public_url
 from coworking.geo.schemas import PlaceNotFound
 from coworking.geo.services import locate
-from coworking.spaces import editing
+from coworking.spaces import editing, photos
 from coworking.spaces.editing import EditConflict
 from coworking.spaces.history import revision_rows
 from coworking.spaces.jsonld import space_json_ld
-from coworking.spaces.listing import HISTORY_FIELDS, LISTING_FIELDS, form_values, listing_state, parse_listing
-from coworking.spaces.models import Space
+from coworking.spaces.listing import HISTORY_FIELDS, LISTING_FIELDS, form_values, is_stale, listing_state, parse_listing
+from coworking.spaces.models import Space, SpacePhoto
 from coworking.spaces.query import SORTS, Search, SearchParams, build_space_query
-from coworking.spaces.services import directory_stats, find_spaces, get_space
+from coworking.spaces.services import directory_stats, find_spaces, get_space, to_photo
 
 # The distances offered in the form; any value from 1 to 500 km works in a link.
 RADIUS_CHOICES = (5, 10, 20, 30, 50, 100, 200)
@@ -79,9 +83,12 @@ class SpacePages(Controller):
     def search(self, request: Request, db_session: DbSession, search: Search) -> Template:
         return search_page(request, db_session, search, "/spaces", "spaces/list.html")
 
-    @get("/{slug:str}", name="space", opt={"permission": Permission.DIRECTORY_READ, CSRF_FORM: True}, sync_to_thread=True)
+    @get(
+        "/{slug:str}", name="space", opt={"permission": Permission.DIRECTORY_READ, CSRF_FORM: True}, sync_to_thread=True
+    )
     def detail(self, request: Request, db_session: DbSession, slug: FromPath[str]) -> Template:
-        space = get_space(db_session, slug, utcnow())
+        now = utcnow()
+        space = get_space(db_session, slug, now)
         if space is None:
             raise NotFoundException(f"No space {slug!r}")
         return page(
@@ -92,6 +99,7 @@ class SpacePages(Controller):
                 "json_ld": space_json_ld(space, public_url(request, f"/spaces/{space.slug}")),
                 "timezone": timezone_for_country(space.country_code),
                 "may_edit": can(request.state.actor, Permission.SPACE_EDIT, space),
+                "stale": is_stale(space.confirmed_at, space.created_at, now),
             },
         )
 
@@ -189,7 +197,12 @@ class ListingPages(Controller):
         editing.confirm_listing(db_session, request.state.actor, space)
         return Redirect(path=f"/spaces/{space.slug}?confirmed=1", status_code=303)
 
-    @get("/history", name="space-history", opt={"permission": Permission.DIRECTORY_READ, CSRF_FORM: True}, sync_to_thread=True)
+    @get(
+        "/history",
+        name="space-history",
+        opt={"permission": Permission.DIRECTORY_READ, CSRF_FORM: True},
+        sync_to_thread=True,
+    )
     def history(self, request: Request, db_session: DbSession, slug: FromPath[str]) -> Template:
         space = listing_or_404(editing.get_listing(db_session, slug), slug)
         actor = request.state.actor
@@ -205,7 +218,114 @@ class ListingPages(Controller):
         )
 
     @post("/history/{revision_id:int}/revert", opt={"permission": Permission.SPACE_REVERT}, sync_to_thread=True)
-    def revert(self, request: Request, db_session: DbSession, slug: FromPath[str], revision_id: FromPath[int]) -> Redirect:
+    def revert(
+        self, request: Request, db_session: DbSession, slug: FromPath[str], revision_id: FromPath[int]
+    ) -> Redirect:
         space = listing_or_404(editing.get_listing(db_session, slug), slug)
         editing.revert_listing(db_session, request.state.actor, space, revision_id)
         return Redirect(path=f"/spaces/{space.slug}/history?reverted=1", status_code=303)
+
+
+# A photo upload: the file and its alt text. The body may be a little over the file's 10 MB limit (the
+# form's other fields), so that a file just over it gets the form back with a message, not a bare 413.
+Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+UPLOAD_BODY_LIMIT = MAX_BYTES + 1024 * 1024
+# What the photo buttons ask for: a move by one place, or removal.
+_MOVES = {"earlier": -1, "later": 1}
+
+
+def _photos_page(
+    request: Request,
+    space: Space,
+    *,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Template:
+    """The listing's photos with their forms; ``typed``: what a failed form held (its alt text), by photo id
+    or "new" for the upload."""
+    shown = [(photo, to_photo(photo)) for photo in space.photos if photo.removed_at is None]
+    return page(
+        request,
+        "spaces/photos.html",
+        {
+            "space": space,
+            "photos": shown,
+            "errors": errors or {},
+            "typed": typed or {},
+            "max_photos": photos.MAX_PHOTOS,
+        },
+        status_code=status_code,
+    )
+
+
+class PhotoPages(Controller):
+    """A listing's photos: add, describe, reorder, remove (the people who may edit it)."""
+
+    path = "/spaces/{slug:str}/photos"
+    include_in_schema = False
+    opt = EDIT
+
+    @get("/", name="space-photos", sync_to_thread=True)
+    def manage(self, request: Request, db_session: DbSession, slug: FromPath[str]) -> Template:
+        return _photos_page(
+            request, listing_or_404(editing.listing_for_edit(db_session, request.state.actor, slug), slug)
+        )
+
+    @post("/", request_max_body_size=UPLOAD_BODY_LIMIT, sync_to_thread=True)
+    def add(self, request: Request, db_session: DbSession, slug: FromPath[str], data: Upload) -> Template | Redirect:
+        actor = request.state.actor
+        space = listing_or_404(editing.listing_for_edit(db_session, actor, slug), slug)
+        upload, alt_text = data.get("photo"), form_text(data, "alt_text")
+        content = upload.file.read(MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
+        try:
+            photos.add_photo(db_session, request.app.state.media, actor, space, content, alt_text)
+        except InvalidInput as error:
+            return _photos_page(request, space, errors=error.errors, typed={"new": alt_text}, status_code=400)
+        return Redirect(path=f"/spaces/{space.slug}/photos?added=1", status_code=303)
+
+    @post("/{photo_id:int}", sync_to_thread=True)
+    def change(
+        self, request: Request, db_session: DbSession, slug: FromPath[str], photo_id: FromPath[int], data: Form
+    ) -> Template | Redirect:
+        actor = request.state.actor
+        space = listing_or_404(editing.listing_for_edit(db_session, actor, slug), slug)
+        photo = photos.photo_of(space, photo_id)
+        if photo is None:
+            raise NotFoundException(f"No photo {photo_id} on {slug!r}")
+        action = form_text(data, "action")
+        try:
+            if action in _MOVES:
+                photos.move_photo(db_session, actor, space, photo, _MOVES[action])
+            elif action == "remove":
+                photos.remove_photo(db_session, actor, space, photo)
+            else:
+                photos.describe_photo(db_session, actor, space, photo, form_text(data, "alt_text"))
+        except InvalidInput as error:
+            errors = {f"{key}_{photo_id}": message for key, message in error.errors.items()}
+            return _photos_page(
+                request, space, errors=errors, typed={photo_id: form_text(data, "alt_text")}, status_code=400
+            )
+        return Redirect(path=f"/spaces/{space.slug}/photos?saved={photo_id}#photo-{photo_id}", status_code=303)
+
+
+class MediaFiles(Controller):
+    """The photos' copies, from the media store: only those of photos that are shown."""
+
+    path = "/media"
+    include_in_schema = False
+    opt = {"permission": Permission.DIRECTORY_READ}
+
+    @get("/{name:str}", sync_to_thread=True)
+    def photo(self, request: Request, db_session: DbSession, name: FromPath[str]) -> Response[bytes]:
+        key = name.partition("-")[0]
+        photo = db_session.scalar(select(SpacePhoto).where(SpacePhoto.key == key, SpacePhoto.removed_at.is_(None)))
+        content = request.app.state.media.read(name) if photo is not None and name in photo.file_keys() else None
+        if content is None:
+            raise NotFoundException("No such photo")
+        # A name never changes meaning (a new photo gets a new key); a day keeps a removed photo from lingering.
+        return Response(
+            content,
+            media_type=MEDIA_TYPE,
+            headers={"Cache-Control": "public, max-age=86400", "Content-Disposition": "inline"},
+        )

@@ -24,7 +24,15 @@ from coworking.core.models import utcnow
 from coworking.core.vocabulary import N_
 from coworking.revisions import services as revisions
 from coworking.revisions.models import Revision
-from coworking.spaces.listing import MAX_SUMMARY, State, apply_state, listing_state, placed_by_hand
+from coworking.spaces.listing import (
+    MAX_SUMMARY,
+    REVERTIBLE_FIELDS,
+    State,
+    apply_state,
+    listing_state,
+    photo_state,
+    placed_by_hand,
+)
 from coworking.spaces.models import CommunityBuilder, Space
 from coworking.spaces.services import unique_space_slug
 
@@ -67,6 +75,11 @@ def listing_for_edit(db: Session, actor: Actor, slug: str) -> Space | None:
     return space
 
 
+def recorded_state(space: Space) -> State:
+    """What each revision keeps of a listing: its fields, its photos and its builders' public names."""
+    return {**listing_state(space), "photos": photo_state(space), "community_builders": builder_names(space)}
+
+
 def state_at(db: Session, space: Space, version: int) -> State:
     """The listing's state as it was at ``version`` (its state now, if it has no history yet)."""
     found = revisions.as_of(db, SUBJECT, space.id, version)
@@ -87,7 +100,9 @@ def _merge(db: Session, space: Space, base_version: int, mine: State) -> EditCon
     return EditConflict(version=space.version, merged=merged, theirs=theirs, taken=taken)
 
 
-def edit_listing(db: Session, actor: Actor, space: Space, base_version: int, wanted: State, summary: str) -> Revision | None:
+def edit_listing(
+    db: Session, actor: Actor, space: Space, base_version: int, wanted: State, summary: str
+) -> Revision | None:
     """Save ``wanted`` (parsed by ``listing.parse_listing``) over ``space``, which the edit began at
     ``base_version``. Returns the revision, or None when nothing changed. Raises EditConflict when the
     listing changed meanwhile, InvalidInput for a summary too long; refuses (403) whoever may not edit it.
@@ -96,12 +111,18 @@ def edit_listing(db: Session, actor: Actor, space: Space, base_version: int, wan
     if len(summary) > MAX_SUMMARY:
         raise InvalidInput({"summary": N_("This is too long: shorten it.")})
     if base_version != space.version:
-        raise _merge(db, space, base_version, wanted)
-    before = listing_state(space)
-    after = placed_by_hand(before, wanted)
+        conflict = _merge(db, space, base_version, wanted)
+        if conflict.theirs or conflict.taken:
+            raise conflict
+        # Only the photos, the builders or nothing of the form's fields changed meanwhile: no merge to make.
+        base_version = space.version
+    before = recorded_state(space)
+    after = {**before, **placed_by_hand(before, wanted)}
     if after == before:
         return None
-    return _save(db, actor, space, before, after, kind="edit", summary=summary, mine=wanted, base_version=base_version)
+    return save_change(
+        db, actor, space, before, after, kind="edit", summary=summary, mine=wanted, base_version=base_version
+    )
 
 
 def revert_listing(db: Session, actor: Actor, space: Space, revision_id: int) -> Revision | None:
@@ -111,16 +132,25 @@ def revert_listing(db: Session, actor: Actor, space: Space, revision_id: int) ->
     target = db.get(Revision, revision_id)
     if target is None or target.subject != SUBJECT or target.subject_id != space.id:
         raise InvalidInput({"revision": N_("This listing has no such revision.")})
-    before = listing_state(space)
-    after = {**before, **{name: value for name, value in target.snapshot.items() if name in before}}
+    before = recorded_state(space)
+    after = {**before, **{name: value for name, value in target.snapshot.items() if name in REVERTIBLE_FIELDS}}
     if after == before:
         return None
-    return _save(
-        db, actor, space, before, after, kind="revert", summary="", mine=after, base_version=space.version, restores_id=target.id
+    return save_change(
+        db,
+        actor,
+        space,
+        before,
+        after,
+        kind="revert",
+        summary="",
+        mine=after,
+        base_version=space.version,
+        restores_id=target.id,
     )
 
 
-def _save(
+def save_change(
     db: Session,
     actor: Actor,
     space: Space,
@@ -133,9 +163,11 @@ def _save(
     base_version: int,
     restores_id: int | None = None,
 ) -> Revision:
+    """Apply ``after`` to ``space`` and record the revision from ``before``, in one committed transaction.
+    A save that loses the race to another raises the merge (EditConflict) against what that one wrote."""
     try:
         apply_state(db, space, after)
-        # The row is written even when only its amenities changed: its version moves with every revision.
+        # The row is written even when only its amenities or photos changed: its version moves with every revision.
         space.updated_at = utcnow()
         db.flush()
         revision = revisions.record(
@@ -145,7 +177,7 @@ def _save(
             country_code=space.country_code,
             base_version=base_version,
             before=before,
-            after=after,
+            after=recorded_state(space),
             author_id=actor.user_id,
             author_role=author_role(actor, space),
             kind=kind,
@@ -180,18 +212,25 @@ def builder_names(space: Space) -> list[str]:
 
 def create_listing(db: Session, author_id: int | None, country_code: str, state: State) -> Space:
     """A new space from an approved proposal, with its first revision, in the caller's transaction."""
-    space = Space(slug=unique_space_slug(db, state["name"], state["town"]), name=state["name"], town=state["town"], country_code=country_code)
+    space = Space(
+        slug=unique_space_slug(db, state["name"], state["town"]),
+        name=state["name"],
+        town=state["town"],
+        country_code=country_code,
+    )
     apply_state(db, space, placed_by_hand({}, state))
     db.add(space)
     db.flush()
     revisions.record(
         db, subject=SUBJECT, subject_id=space.id, country_code=country_code, base_version=0, before={},
-        after=listing_state(space), author_id=author_id, author_role="builder", kind="created",
+        after=recorded_state(space), author_id=author_id, author_role="builder", kind="created",
     )  # fmt: skip
     return space
 
 
-def add_builder(db: Session, space: Space, user_id: int, public_name: str | None, granted_by: int | None, granted_as: str) -> None:
+def add_builder(
+    db: Session, space: Space, user_id: int, public_name: str | None, granted_by: int | None, granted_as: str
+) -> None:
     """Make ``user_id`` a community builder of ``space`` (their public profile shown on it when they gave a
     name): the role, the profile and a revision, in the caller's transaction."""
     if db.get(BuilderRole, (user_id, space.id)) is None:
@@ -205,12 +244,12 @@ def add_builder(db: Session, space: Space, user_id: int, public_name: str | None
     if profile in space.community_builders:
         return
     base_version = space.version
-    before = {**listing_state(space), "community_builders": builder_names(space)}
+    before = recorded_state(space)
     space.community_builders.append(profile)
     space.updated_at = utcnow()
     db.flush()
     revisions.record(
         db, subject=SUBJECT, subject_id=space.id, country_code=space.country_code, base_version=base_version,
-        before=before, after={**listing_state(space), "community_builders": builder_names(space)},
+        before=before, after=recorded_state(space),
         author_id=granted_by, author_role=granted_as, kind="builders",
     )  # fmt: skip

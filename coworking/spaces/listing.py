@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from coworking.accounts.services import check_email
 from coworking.core.errors import InvalidInput
 from coworking.core.links import http_url
+from coworking.core.models import utcnow
 from coworking.core.vocabulary import N_, WEEKDAY_CODES
 from coworking.core.web import form_list
 from coworking.spaces.models import Amenity, Space
@@ -48,8 +49,15 @@ LISTING_FIELDS: dict[str, str] = {
     "phone": N_("Public phone"),
     "status": N_("Status"),
 }
-# Shown in the history too, though not edited in the listing's form: each person adds themselves.
-HISTORY_FIELDS: dict[str, str] = {**LISTING_FIELDS, "community_builders": N_("Community builders")}
+# Kept in the history too, though not edited in the listing's form: each person adds themselves, and
+# photos have a page of their own.
+HISTORY_FIELDS: dict[str, str] = {
+    **LISTING_FIELDS,
+    "photos": N_("Photos"),
+    "community_builders": N_("Community builders"),
+}
+# What a revert restores: the listing's fields and its photos (roles are granted by moderation, not history).
+REVERTIBLE_FIELDS = frozenset({*LISTING_FIELDS, "photos"})
 # Text fields and their longest accepted length.
 _TEXT_LIMITS = {
     "name": 200,
@@ -67,6 +75,15 @@ _RANGE = re.compile(rf"^{_TIME}\s*[-–—]\s*{_TIME}$")
 _BARE_DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)*\.[a-z]{2,}(/\S*)?$", re.IGNORECASE)
 _PHONE = re.compile(r"^[0-9+()./\s-]{3,50}$")
 MAX_SUMMARY = 300
+# A listing no community builder has confirmed for this long is marked on its page as perhaps out of date
+# (and flagged to its partner by `coworking remind`); its builders are reminded after a year.
+REMIND_AFTER = timedelta(days=365)
+STALE_AFTER = timedelta(days=548)
+
+
+def is_stale(confirmed_at: datetime | None, created_at: datetime, now: datetime) -> bool:
+    """Unconfirmed for 18 months: since its last confirmation, or since it was listed if never confirmed."""
+    return (confirmed_at or created_at) < now - STALE_AFTER
 
 
 def listing_state(space: Space) -> State:
@@ -95,12 +112,34 @@ def listing_state(space: Space) -> State:
     }
 
 
+def photo_state(space: Space) -> list[dict[str, Any]]:
+    """The photos shown, in order, as the revisions keep them: ``[{"id": 3, "alt": "…"}, …]``."""
+    return [{"id": photo.id, "alt": photo.alt_text} for photo in space.photos if photo.removed_at is None]
+
+
+def _apply_photos(space: Space, wanted: list[dict[str, Any]]) -> None:
+    """Show exactly the ``wanted`` photos, in that order and with those alt texts; the others are removed
+    (kept, unshown, for a later revert). A photo the list names that no longer exists is skipped."""
+    order = {item["id"]: (position, item["alt"]) for position, item in enumerate(wanted or [])}
+    for photo in space.photos:
+        if photo.id in order:
+            photo.position, photo.alt_text = order[photo.id]
+            photo.removed_at = None
+        elif photo.removed_at is None:
+            photo.removed_at = utcnow()
+
+
 def apply_state(db: Session, space: Space, state: State) -> None:
-    """Set ``space``'s editable facts to ``state`` (fields it lacks stay as they are)."""
+    """Set ``space``'s editable facts (and its photos, when ``state`` names them) to ``state``; fields it
+    lacks stay as they are."""
     for name, value in state.items():
-        if name == "amenities":
+        if name == "photos":
+            _apply_photos(space, value)
+        elif name == "amenities":
             codes = set(value or [])
-            space.amenities = list(db.scalars(select(Amenity).where(Amenity.code.in_(codes)).order_by(Amenity.position)))
+            space.amenities = list(
+                db.scalars(select(Amenity).where(Amenity.code.in_(codes)).order_by(Amenity.position))
+            )
         elif name == "internet_measured_on":
             space.internet_measured_on = date.fromisoformat(value) if value else None
         elif name in LISTING_FIELDS:
@@ -133,11 +172,13 @@ def _hours(text: str) -> list[list[str]] | None:
 
 
 def _measured_on(text: str, today: date) -> date | None:
-    """"2026-05" (a month input) or "2026-05-14"; a month means its first day."""
+    """ "2026-05" (a month input) or "2026-05-14"; a month means its first day."""
     try:
         found = date.fromisoformat(f"{text}-01" if len(text) == 7 else text)
     except ValueError:
-        raise InvalidInput({"internet_measured_on": N_("Enter the month of the measurement, such as 2026-05.")}) from None
+        raise InvalidInput(
+            {"internet_measured_on": N_("Enter the month of the measurement, such as 2026-05.")}
+        ) from None
     if found > today or found.year < 2000:
         raise InvalidInput({"internet_measured_on": N_("The measurement cannot be in the future.")})
     return found
@@ -211,7 +252,9 @@ def _parse_location(form: FormValues, state: State, errors: dict[str, str]) -> N
     try:
         lat, lon = float(latitude.replace(",", ".")), float(longitude.replace(",", "."))
     except ValueError:
-        errors["latitude"] = N_("Enter both coordinates as numbers, such as 56.7500 and 24.8600, or place the marker on the map.")
+        errors["latitude"] = N_(
+            "Enter both coordinates as numbers, such as 56.7500 and 24.8600, or place the marker on the map."
+        )
         return
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         errors["latitude"] = N_("These coordinates are not on Earth: latitude -90 to 90, longitude -180 to 180.")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coworking.activities.models import Activity
-from coworking.core.models import Base, Timestamped
+from coworking.core.images import EXTENSION as PHOTO_EXTENSION
+from coworking.core.models import Base, Timestamped, utcnow
 from coworking.core.text import fold
 
 space_amenities = Table(
@@ -93,6 +94,15 @@ class Space(Timestamped, Base):
         cascade="all, delete-orphan",
         order_by="Activity.starts_at",
     )
+    # Every photo, removed ones too (a revert may bring one back); ``shown_photos`` are those on the page.
+    photos: Mapped[list[SpacePhoto]] = relationship(
+        back_populates="space", cascade="all, delete-orphan", order_by="(SpacePhoto.position, SpacePhoto.id)"
+    )
+    shown_photos: Mapped[list[SpacePhoto]] = relationship(
+        primaryjoin=lambda: and_(SpacePhoto.space_id == Space.id, SpacePhoto.removed_at.is_(None)),
+        order_by="(SpacePhoto.position, SpacePhoto.id)",
+        viewonly=True,
+    )
 
     # Optimistic locking: a stale edit raises StaleDataError instead of overwriting a newer one.
     __mapper_args__ = {"version_id_col": version}
@@ -126,3 +136,30 @@ class CommunityBuilder(Timestamped, Base):
     spaces: Mapped[list[Space]] = relationship(secondary=space_community_builders, back_populates="community_builders")
 
 
+class SpacePhoto(Base):
+    """A photo of a space, as re-encoded copies in the media store (core.images, core.storage).
+
+    A removed photo keeps its row and files, unshown and unserved, so that reverting the listing to a
+    revision from before the removal brings it back.
+    """
+
+    __tablename__ = "space_photos"
+    __table_args__ = (Index("ix_space_photos_space", "space_id", "position"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"))
+    # Random, made here: the copies are stored as "{key}-{long edge}.webp".
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    # The copies' sizes, smallest first: [[width, height], ...].
+    sizes: Mapped[list] = mapped_column(JSON)
+    alt_text: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    space: Mapped[Space] = relationship(back_populates="photos")
+
+    def file_key(self, width: int, height: int) -> str:
+        return f"{self.key}-{max(width, height)}.{PHOTO_EXTENSION}"
+
+    def file_keys(self) -> list[str]:
+        return [self.file_key(width, height) for width, height in self.sizes]

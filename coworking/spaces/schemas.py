@@ -28,10 +28,26 @@ class SpaceSummary(msgspec.Struct, kw_only=True):
     updated_at: datetime
 
 
+class PhotoCopy(msgspec.Struct, kw_only=True):
+    """One re-encoded copy of a photo (WebP), at its size: for ``srcset``."""
+
+    url: str
+    width: int
+    height: int
+
+
+class PhotoOut(msgspec.Struct, kw_only=True):
+    alt: str
+    # Smallest first; the last is the largest kept (at most 1600 pixels on its long side).
+    copies: list[PhotoCopy]
+
+
 class SpaceCard(SpaceSummary, kw_only=True):
     """A space as one search result."""
 
     upcoming_activities: int
+    # The listing's first photo, its thumbnail; None without photos.
+    photo: PhotoOut | None = None
     # Kilometres from the searched place, or from the route's line; None when not searching by distance.
     distance_km: float | None = None
 
@@ -78,6 +94,7 @@ class SpaceDetail(SpaceSummary, kw_only=True):
     desks: int | None
     price_notes: str | None
     community_builders: list[CommunityBuilderOut]
+    photos: list[PhotoOut] = msgspec.field(default_factory=list)
     activities: list[ActivityOccurrence] = msgspec.field(default_factory=list)
     source_url: str | None
     created_at: datetime

@@ -30,12 +30,14 @@ from coworking.geo.distance import (
 )
 from coworking.geo.schemas import Origin
 from coworking.geo.services import locate
-from coworking.spaces.models import Space, space_amenities, space_community_builders
+from coworking.spaces.models import Space, SpacePhoto, space_amenities, space_community_builders
 from coworking.spaces.query import SpaceQuery
 from coworking.spaces.schemas import (
     CommunityBuilderOut,
     CountryCount,
     DirectoryStats,
+    PhotoCopy,
+    PhotoOut,
     SearchPage,
     SpaceCard,
     SpaceDetail,
@@ -109,7 +111,7 @@ def search_spaces(session: Session, query: SpaceQuery, now: datetime, origin: Or
         filtered.order_by(*_ORDER[query.sort])
         .limit(query.per_page)
         .offset((query.page - 1) * query.per_page)
-        .options(selectinload(Space.amenities))
+        .options(selectinload(Space.amenities), selectinload(Space.shown_photos))
     ).all()
     return _page(session, query, spaces, total, now)
 
@@ -193,7 +195,9 @@ def _search_by_distance(
     by_id = {
         space.id: space
         for space in session.scalars(
-            select(Space).where(Space.id.in_([row.id for row in page_rows])).options(selectinload(Space.amenities))
+            select(Space)
+            .where(Space.id.in_([row.id for row in page_rows]))
+            .options(selectinload(Space.amenities), selectinload(Space.shown_photos))
         )
     }
     spaces = [by_id[row.id] for row in page_rows]
@@ -427,9 +431,25 @@ def resolve_origin(query: SpaceQuery, geocoder: Geocoder) -> Origin | None:
     return None
 
 
+MEDIA_PATH = "/media/"
+
+
+def to_photo(photo: SpacePhoto) -> PhotoOut:
+    copies = [
+        PhotoCopy(url=MEDIA_PATH + photo.file_key(width, height), width=width, height=height)
+        for width, height in photo.sizes
+    ]
+    return PhotoOut(alt=photo.alt_text, copies=copies)
+
+
 def to_card(space: Space, upcoming_activities: int, distance_km: float | None = None) -> SpaceCard:
     return to_struct(
-        SpaceCard, space, amenities=space.amenity_codes, upcoming_activities=upcoming_activities, distance_km=distance_km
+        SpaceCard,
+        space,
+        amenities=space.amenity_codes,
+        upcoming_activities=upcoming_activities,
+        distance_km=distance_km,
+        photo=to_photo(space.shown_photos[0]) if space.shown_photos else None,
     )
 
 
@@ -442,6 +462,7 @@ def get_space(session: Session, slug: str, now: datetime) -> SpaceDetail | None:
             selectinload(Space.amenities),
             selectinload(Space.community_builders),
             selectinload(Space.activities),
+            selectinload(Space.shown_photos),
         )
     )
     if space is None:
@@ -452,6 +473,7 @@ def get_space(session: Session, slug: str, now: datetime) -> SpaceDetail | None:
         amenities=space.amenity_codes,
         fibre=space.has_fibre,
         community_builders=[to_struct(CommunityBuilderOut, person) for person in space.community_builders],
+        photos=[to_photo(photo) for photo in space.shown_photos],
         activities=occurrences(space.activities, now),
     )
 
