@@ -47,14 +47,20 @@ from coworking.geo.geocoders import build_geocoder
 from coworking.map.api import MapApi
 from coworking.map.controllers import MapPage
 from coworking.map.services import grid_cache
-from coworking.moderation.controllers import ModerationPages, ProposalPages, SpaceRequestPages, moderation_waiting
+from coworking.moderation.controllers import (
+    ListingCheckPages,
+    ModerationPages,
+    ProposalPages,
+    SpaceRequestPages,
+    moderation_waiting,
+)
 from coworking.networks.api import NetworksApi
 from coworking.networks.controllers import NetworkPages
 from coworking.networks.vocabulary import NETWORK_SCOPE_LABELS
 from coworking.site.api import SiteApi
 from coworking.site.controllers import SitePages
 from coworking.spaces.api import SpacesApi
-from coworking.spaces.controllers import ListingPages, MediaFiles, PhotoPages, SpacePages
+from coworking.spaces.controllers import BuilderProfilePages, ListingPages, MediaFiles, PhotoPages, SpacePages
 from coworking.spaces.query import provide_filter_params, provide_search_params
 from coworking.spaces.vocabulary import AMENITIES, AMENITY_LABELS, STATUS_LABELS, STATUSES
 
@@ -121,6 +127,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SpaceRequestPages,
             ProposalPages,
             ModerationPages,
+            ListingCheckPages,
             SpacesApi,
             MapPage,
             MapApi,
@@ -129,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NetworkPages,
             NetworksApi,
             AccountPages,
+            BuilderProfilePages,
             AdminPages,
             create_static_files_router(
                 path="/static",

@@ -132,24 +132,48 @@ def createadmin(email: str, password: str) -> None:
         engine.dispose()
 
 
+def _site_mailer(settings: Settings):  # noqa: ANN202 - an accounts.services.Mailer
+    """A mailer for commands: the site's first language, links on its first allowed host (the one it is
+    known by, COWORKING_ALLOWED_HOSTS)."""
+    from coworking.accounts.services import Mailer
+    from coworking.core.i18n import translator
+
+    origin = f"{'https' if settings.https else 'http'}://{settings.allowed_hosts[0]}"
+    return Mailer(translator(settings.locales[0]), lambda path: origin + path)
+
+
 @main.command()
 def digest() -> None:
     """E-mail each network partner what waits in their countries (at most once a day; safe to run from cron)."""
     from sqlalchemy.orm import Session
 
-    from coworking.accounts.services import Mailer
     from coworking.core.db import make_engine
-    from coworking.core.i18n import translator
     from coworking.moderation.services import send_digests
 
     settings = Settings.from_env()
-    # Links name the site's first allowed host: the one it is known by (COWORKING_ALLOWED_HOSTS).
-    origin = f"{'https' if settings.https else 'http'}://{settings.allowed_hosts[0]}"
-    mailer = Mailer(translator(settings.locales[0]), lambda path: origin + path)
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session:
-            sent = send_digests(session, mailer)
+            sent = send_digests(session, _site_mailer(settings))
     finally:
         engine.dispose()
     click.echo(f"Digests queued: {sent}. (They leave with `coworking outbox --send`, or are in the outbox.)")
+
+
+@main.command()
+def remind() -> None:
+    """Remind builders of listings unconfirmed for a year; flag those unconfirmed for 18 months to their
+    partners. Idempotent: safe to run daily from cron."""
+    from sqlalchemy.orm import Session
+
+    from coworking.core.db import make_engine
+    from coworking.moderation.reminders import send_reminders
+
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            done = send_reminders(session, _site_mailer(settings))
+    finally:
+        engine.dispose()
+    click.echo(f"Reminders queued: {done.reminders}. Listings flagged to their partners: {done.flagged}.")

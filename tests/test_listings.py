@@ -352,3 +352,41 @@ def test_one_ticked_box_comes_back_as_itself(client: TestClient, session: Sessio
     refused = save(client, lielvarde.slug, edit_form(client, lielvarde.slug), name="", amenities="bike_parking")
     assert refused.status_code == 400
     assert re.findall(r'name="amenities" value="([^"]+)" checked', refused.text) == ["bike_parking"]
+
+
+def test_a_builder_keeps_their_own_public_profile_and_can_leave(client: TestClient, partner: TestClient, session: Session, lielvarde: Space) -> None:
+    from coworking.accounts.models import SecurityEvent
+
+    skola = make_space(session, "SKOLA6", "Cēsis", "LV")
+    anna = builder(client, session, lielvarde)
+    session.add(BuilderRole(user_id=anna.id, space_id=skola.id))
+    session.commit()
+    page = client.get("/account/profile").text
+    assert "CoLabora Lielvārde" in page and "SKOLA6" in page
+
+    # A name is needed to be shown; what was typed comes back.
+    response = post(client, "/account/profile", name="", bio="I host the Tuesday meetups.", shown=str(lielvarde.id))
+    assert response.status_code == 400 and "Give the name to show" in response.text and "I host the Tuesday meetups." in response.text
+    # Another space's id (not hers) is ignored; her own listing shows her.
+    response = client.post(
+        "/account/profile",
+        data={"name": "Anna", "bio": "I host the <b>Tuesday</b> meetups.", "shown": [str(lielvarde.id), "999"], "_csrf_token": csrf(client)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    listing = client.get(f"/spaces/{lielvarde.slug}").text
+    assert "<strong>Anna</strong>" in listing and "I host the &lt;b&gt;Tuesday&lt;/b&gt; meetups." in listing
+    assert "Anna" not in client.get(f"/spaces/{skola.slug}").text
+    assert "Anna" in client.get(f"/spaces/{lielvarde.slug}/history").text  # a "builders" revision
+
+    # A partner cannot edit her profile (it is hers alone); leaving another's space changes nothing.
+    assert post(client, f"/account/profile/leave/{make_space(session, 'Other', 'Sigulda', 'LV').id}").status_code == 404
+    old_session = client.cookies["session"]
+    response = post(client, f"/account/profile/leave/{lielvarde.id}")
+    assert response.status_code == 303 and client.cookies["session"] != old_session  # a role change, a new session id
+    session.expire_all()
+    assert session.get(BuilderRole, (anna.id, lielvarde.id)) is None
+    assert "<strong>Anna</strong>" not in client.get(f"/spaces/{lielvarde.slug}").text
+    assert client.get(f"/spaces/{lielvarde.slug}/edit").status_code == 403
+    assert session.scalar(select(SecurityEvent).where(SecurityEvent.kind == "role_left")) is not None
+    assert client.get("/account").status_code == 200  # still signed in

@@ -27,7 +27,7 @@ GUARDED = (
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PATH_VALUES = {
     "token": "not-a-real-link-token", "slug": "no-such-space", "revision_id": "1", "submission_id": "1", "photo_id": "1",
-    "answer": "confirmed",
+    "answer": "confirmed", "space_id": "1",
 }  # fmt: skip
 
 
@@ -110,7 +110,7 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
         client.cookies.clear()
         client.cookies.update(jars[role])
         response = post(client, path, **form)
-        jars[role] = dict(client.cookies)
+        jars[role] = {**jars[role], **dict(response.cookies)}  # what the answer set (a new session, say)
         return response
 
     actors = {
@@ -127,7 +127,9 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     photo = SpacePhoto(space_id=here.id, key="0" * 32, sizes=[[320, 240]], alt_text="Desks by the window")
     session.add_all([item, photo])
     session.commit()
-    values = {"slug": here.slug, "revision_id": str(revision.id), "submission_id": str(item.id), "photo_id": str(photo.id)}
+    values = {"slug": here.slug, "revision_id": str(revision.id), "submission_id": str(item.id), "photo_id": str(photo.id),
+              # Leaving a space: the other one, so that its builder's later cells still speak of this one.
+              "space_id": str(elsewhere.id)}  # fmt: skip
     routes = state_changing_routes(client, values)
     form = {"email": "someone@example.org", "country": "LV", "user_id": "1", "current_password": "not the password", "role": "host"}
 

@@ -111,7 +111,7 @@ def _follow_link(
         if "token" in error.errors:
             return _link_expired(request, error)
         return _form_page(request, template, {"token": token}, error)
-    return _signed_in(request, user.id, next_path)
+    return start_session(request, user.id, next_path)
 
 
 def _forget_session(request: Request, response: Redirect) -> None:
@@ -119,7 +119,7 @@ def _forget_session(request: Request, response: Redirect) -> None:
     set_cookie(request, response, session_cookie(request.app.state.settings), "", max_age=0)
 
 
-def _signed_in(request: Request, user_id: int, next_path: str) -> Redirect:
+def start_session(request: Request, user_id: int, next_path: str) -> Redirect:
     """A new session (the old one, if any, ends: the id changes at sign-in, ASVS 7.2.4) and its cookie."""
     store = request.app.state.sessions
     cookie = session_cookie(request.app.state.settings)
@@ -179,7 +179,7 @@ class AccountPages(Controller):
         if user is None:
             error = InvalidInput({"password": N_("The e-mail address or the password is not right.")})
             return _form_page(request, "accounts/login.html", {"email": email, "next": next_path}, error)
-        return _signed_in(request, user.id, next_path)
+        return start_session(request, user.id, next_path)
 
     @post("/logout", opt={"permission": Permission.ACCOUNT_SIGN_IN})
     async def logout(self, request: Request) -> Redirect:

@@ -45,6 +45,9 @@ class Permission(StrEnum):
     SPACE_PROPOSE = "space:propose"
     # Report wrong or outdated facts of a listing: anyone, account or not.
     SPACE_REPORT = "space:report"
+    # Answer a yearly reminder ("still correct", "closed") by its link: whoever holds the link, which names
+    # the builder and the listing it was sent for (moderation.reminders checks it).
+    LISTING_CHECK_ANSWER = "listing-check:answer"
     # Edit a listing (and confirm it is right): its community builders, its country's partners, admins.
     SPACE_EDIT = "space:edit"
     # Restore an earlier revision of a listing: its country's partners, admins.
@@ -81,7 +84,15 @@ class Listing(Protocol):
 
 
 # Granted to everyone, signed in or not.
-PUBLIC = frozenset({Permission.DIRECTORY_READ, Permission.SITE_STATUS, Permission.ACCOUNT_SIGN_IN, Permission.SPACE_REPORT})
+PUBLIC = frozenset(
+    {
+        Permission.DIRECTORY_READ,
+        Permission.SITE_STATUS,
+        Permission.ACCOUNT_SIGN_IN,
+        Permission.SPACE_REPORT,
+        Permission.LISTING_CHECK_ANSWER,
+    }
+)
 SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE, Permission.SPACE_CLAIM, Permission.SPACE_PROPOSE})
 ADMINS_ONLY = frozenset({Permission.SECURITY_LOG_READ, Permission.ROLES_MANAGE})
 # A partner of the listing's country, or an admin.

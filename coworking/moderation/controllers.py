@@ -10,6 +10,7 @@ from typing import Any
 
 from jinja2 import pass_context
 from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from coworking.core.models import utcnow
 from coworking.core.ratelimit import Limit, check
 from coworking.core.security import CSRF_FORM
 from coworking.core.web import Form, form_list, form_text, ip_of, page
-from coworking.moderation import services
+from coworking.moderation import reminders, services
 from coworking.moderation.vocabulary import KINDS
 from coworking.revisions import services as revisions
 from coworking.spaces.controllers import listing_or_404
@@ -197,3 +198,32 @@ def moderation_waiting(context: Any) -> int | None:  # noqa: ANN401 - a Jinja co
         return None
     with Session(request.app.state.engine) as db:
         return services.waiting_count(db, actor)
+
+
+class ListingCheckPages(Controller):
+    """A yearly reminder's links: each opens a page with one button (mail scanners open links; only a
+    person presses a button). The link's token stands for the builder it was sent to, for 30 days."""
+
+    path = "/listing-check/{token:str}/{answer:str}"
+    include_in_schema = False
+    opt = {"permission": Permission.LISTING_CHECK_ANSWER, CSRF_FORM: True}
+
+    @get("/", sync_to_thread=True)
+    def ask(self, request: Request, db_session: DbSession, token: FromPath[str], answer: FromPath[str]) -> Template | Redirect:
+        if answer not in reminders.ANSWERS:
+            raise NotFoundException(f"No answer {answer!r}")
+        try:
+            _, space = reminders.open_check(db_session, token)
+        except InvalidInput as error:
+            return page(request, "moderation/listing_check.html", {"errors": error.errors, "space": None, "answer": answer}, status_code=400)
+        if answer == "edit":
+            return Redirect(path=f"/spaces/{space.slug}/edit", status_code=303)
+        return page(request, "moderation/listing_check.html", {"errors": {}, "space": space, "answer": answer})
+
+    @post("/", sync_to_thread=True)
+    def answer(self, request: Request, db_session: DbSession, token: FromPath[str], answer: FromPath[str]) -> Template | Redirect:
+        try:
+            space = reminders.answer_check(db_session, token, answer)
+        except InvalidInput as error:
+            return page(request, "moderation/listing_check.html", {"errors": error.errors, "space": None, "answer": answer}, status_code=400)
+        return Redirect(path=f"/spaces/{space.slug}?{'confirmed' if answer == 'confirmed' else 'saved'}=1", status_code=303)

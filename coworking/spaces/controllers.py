@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coworking.accounts.controllers import start_session
 from coworking.accounts.permissions import Permission, can
 from coworking.core.db import DbSession
 from coworking.core.errors import InvalidInput
@@ -21,10 +22,10 @@ from coworking.core.images import MAX_BYTES, MEDIA_TYPE
 from coworking.core.models import utcnow
 from coworking.core.security import CSRF_FORM
 from coworking.core.vocabulary import N_
-from coworking.core.web import Form, form_list, form_text, page, public_url
+from coworking.core.web import Form, form_list, form_text, ip_of, page, public_url
 from coworking.geo.schemas import PlaceNotFound
 from coworking.geo.services import locate
-from coworking.spaces import editing, photos
+from coworking.spaces import editing, photos, profiles
 from coworking.spaces.editing import EditConflict
 from coworking.spaces.history import revision_rows
 from coworking.spaces.jsonld import space_json_ld
@@ -329,3 +330,44 @@ class MediaFiles(Controller):
             media_type=MEDIA_TYPE,
             headers={"Cache-Control": "public, max-age=86400", "Content-Disposition": "inline"},
         )
+
+
+def _profile_page(request: Request, db_session: Session, form: dict[str, Any] | None = None, errors: dict[str, str] | None = None, status_code: int = 200) -> Template:
+    actor = request.state.actor
+    mine = profiles.builder_spaces(db_session, actor)
+    if form is None:
+        profile = profiles.profile_of(db_session, actor)
+        form = {name: (getattr(profile, name) or "") if profile else "" for name in profiles.LIMITS}
+        form["shown"] = [str(item.space.id) for item in mine if item.shown]
+    return page(request, "spaces/profile.html", {"mine": mine, "form": form, "errors": errors or {}}, status_code=status_code)
+
+
+class BuilderProfilePages(Controller):
+    """A community builder's own public profile: what they publish, on which of their listings; leaving a space."""
+
+    path = "/account/profile"
+    include_in_schema = False
+    opt = {"permission": Permission.ACCOUNT_MANAGE, CSRF_FORM: True}
+
+    @get("/", name="builder-profile", sync_to_thread=True)
+    def profile(self, request: Request, db_session: DbSession) -> Template:
+        return _profile_page(request, db_session)
+
+    @post("/", sync_to_thread=True)
+    def save(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
+        typed = {**{name: form_text(data, name) for name in profiles.LIMITS}, "shown": form_list(data, "shown")}
+        shown = {int(value) for value in typed["shown"] if value.isdigit()}
+        try:
+            profiles.save_profile(db_session, request.state.actor, typed, shown)
+        except InvalidInput as error:
+            return _profile_page(request, db_session, typed, error.errors, status_code=400)
+        return Redirect(path="/account/profile?saved=1", status_code=303)
+
+    @post("/leave/{space_id:int}", sync_to_thread=True)
+    def leave(self, request: Request, db_session: DbSession, space_id: FromPath[int]) -> Redirect:
+        actor = request.state.actor
+        space = profiles.leave_space(db_session, actor, space_id, ip_of(request))
+        if space is None:
+            raise NotFoundException("You are not a community builder of this space")
+        # A role ended: a new session id for the rest of the visit (ASVS 7.2.4, as at every change of role).
+        return start_session(request, actor.user_id, f"/account/profile?left={space.slug}")

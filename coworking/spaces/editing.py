@@ -228,9 +228,7 @@ def create_listing(db: Session, author_id: int | None, country_code: str, state:
     return space
 
 
-def add_builder(
-    db: Session, space: Space, user_id: int, public_name: str | None, granted_by: int | None, granted_as: str
-) -> None:
+def add_builder(db: Session, space: Space, user_id: int, public_name: str | None, granted_by: int | None, granted_as: str) -> None:
     """Make ``user_id`` a community builder of ``space`` (their public profile shown on it when they gave a
     name): the role, the profile and a revision, in the caller's transaction."""
     if db.get(BuilderRole, (user_id, space.id)) is None:
@@ -243,13 +241,21 @@ def add_builder(
         db.add(profile)
     if profile in space.community_builders:
         return
-    base_version = space.version
-    before = recorded_state(space)
+    before = (space.version, recorded_state(space))
     space.community_builders.append(profile)
+    record_builders(db, space, before, granted_by, granted_as)
+
+
+def record_builders(db: Session, space: Space, before: tuple[int, State], author_id: int | None, author_role: str) -> None:
+    """The revision for a change of the builders shown on ``space`` (made after ``before``, its version and
+    recorded state were taken), if the change shows; in the caller's transaction."""
+    base_version, state = before
+    after = recorded_state(space)
+    if after == state:
+        return
     space.updated_at = utcnow()
     db.flush()
     revisions.record(
         db, subject=SUBJECT, subject_id=space.id, country_code=space.country_code, base_version=base_version,
-        before=before, after=recorded_state(space),
-        author_id=granted_by, author_role=granted_as, kind="builders",
+        before=state, after=after, author_id=author_id, author_role=author_role, kind="builders",
     )  # fmt: skip
