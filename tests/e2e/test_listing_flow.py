@@ -1,6 +1,7 @@
 """A community builder keeps CoLabora Lielvārde's listing, in a real browser: register, confirm from the
 outbox, claim the listing; a partner of Latvia (made one by an admin) approves; the builder edits the
 hours and the internet speed, sees them on the page and in the history; a stale save asks to merge; the
+builder adds a photo with its alt text and sees it on the page, in search and in the history; the
 partner reverts. Screenshots of each new page; axe finds nothing on them, in English and Latvian."""
 
 from __future__ import annotations
@@ -59,8 +60,21 @@ def sign_in(page: Page, email: str) -> None:
     expect(page).to_have_url(re.compile(r"/account$"))
 
 
+def camera_photo(folder: Path) -> Path:
+    """A phone-like JPEG with its GPS position in the EXIF."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (56.0, 43.0, 14.0), 3: "E", 4: (24.0, 48.0, 37.0)}
+    path = folder / "desks.jpg"
+    Image.linear_gradient("L").resize((1200, 900)).convert("RGB").save(path, "JPEG", exif=exif)
+    return path
+
+
 @pytest.mark.parametrize("language", ["en", "lv"])
-def test_claim_approve_edit_merge_and_revert(browser: Browser, base_url: str, server_env: dict[str, str], language: str) -> None:
+def test_claim_approve_edit_merge_and_revert(
+    browser: Browser, base_url: str, server_env: dict[str, str], language: str, tmp_path: Path
+) -> None:
     builder_email, partner_email, admin_email = (f"{who}-{language}@example.org" for who in ("colabora", "partner", "admin"))
     coworking(server_env, "createadmin", admin_email, "--password", PASSWORD)
     builder_context, builder = signed_up(browser, base_url, server_env, builder_email, language)
@@ -112,6 +126,29 @@ def test_claim_approve_edit_merge_and_revert(browser: Browser, base_url: str, se
     expect(builder.locator("main")).to_contain_text("300")
     accessible(builder, f"listing-{language}-saved")
 
+    # A photo with its alt text (a camera JPEG with a GPS position): on the page, in search, in the history.
+    builder.locator(f"a[href='/spaces/{SLUG}/photos']").first.click()
+    builder.set_input_files("#photo", str(camera_photo(tmp_path)))
+    builder.locator("main form.upload-form button[type=submit]").click()
+    expect(builder.locator("#alt_text-error")).to_be_visible()  # the alt text is required
+    accessible(builder, f"listing-{language}-photo-error")
+    builder.set_input_files("#photo", str(camera_photo(tmp_path)))
+    builder.fill("#alt_text", "Desks by the window")
+    builder.locator("main form.upload-form button[type=submit]").click()
+    expect(builder).to_have_url(re.compile(rf"/spaces/{SLUG}/photos\?added=1$"))
+    accessible(builder, f"listing-{language}-photos")
+    builder.goto(f"/spaces/{SLUG}")
+    photo = builder.locator(".gallery img[alt='Desks by the window']")
+    expect(photo).to_be_visible()
+    photo.scroll_into_view_if_needed()
+    builder.wait_for_function("() => [...document.querySelectorAll('.gallery img')].every(img => img.complete && img.naturalWidth > 0)")
+    screenshot(builder, f"listing-{language}-page-with-photo")
+    builder.goto("/spaces?q=lielvarde")
+    expect(builder.locator(".space-card img.thumbnail")).to_have_attribute("alt", "Desks by the window")
+    screenshot(builder, f"listing-{language}-search-thumbnail")
+    builder.goto("/account/profile")
+    accessible(builder, f"listing-{language}-profile")
+
     # The partner's form is stale: saving it keeps their input and shows the builder's value beside it.
     stale_form.fill("#internet_download_mbps", "250")
     stale_form.locator("main form.edit-form button[type=submit]:not([name])").click()
@@ -121,14 +158,16 @@ def test_claim_approve_edit_merge_and_revert(browser: Browser, base_url: str, se
     expect(stale_form.locator("#hours_mon")).to_have_value("09:00–17:00")  # their untouched field took the builder's change
     accessible(stale_form, f"listing-{language}-merge")
 
-    # The history shows the change; the partner restores the imported version.
+    # The history shows the changes; the partner restores the imported version.
     partner.goto(f"/spaces/{SLUG}/history")
-    expect(partner.locator(".revision").first).to_contain_text("Hours and speed test")
+    expect(partner.locator(".revision").first).to_contain_text("Desks by the window")
+    expect(partner.locator(".revision").nth(1)).to_contain_text("Hours and speed test")
     accessible(partner, f"listing-{language}-history")
     partner.locator("form.revert button").last.click()
     expect(partner).to_have_url(re.compile(rf"/spaces/{SLUG}/history\?reverted=1$"))
     builder.goto(f"/spaces/{SLUG}")
     expect(builder.locator("main")).not_to_contain_text("300")
+    expect(builder.locator(".gallery")).to_have_count(0)  # the photo went with the restored version
     for context in (builder_context, partner_context):
         context.close()
 
