@@ -390,3 +390,16 @@ def test_a_builder_keeps_their_own_public_profile_and_can_leave(client: TestClie
     assert client.get(f"/spaces/{lielvarde.slug}/edit").status_code == 403
     assert session.scalar(select(SecurityEvent).where(SecurityEvent.kind == "role_left")) is not None
     assert client.get("/account").status_code == 200  # still signed in
+
+
+def test_a_partner_undoes_an_edit_from_the_moderation_page(client: TestClient, partner: TestClient, session: Session, lielvarde: Space) -> None:
+    builder(client, session, lielvarde)
+    fields = edit_form(client, lielvarde.slug)
+    assert save(client, lielvarde.slug, fields, desks="12", summary="More desks").status_code == 303
+    queue = partner.get("/moderation").text
+    assert "More desks" in queue and "Undo: restore version 1" in queue
+    imported = session.scalar(select(Revision).where(Revision.kind == "imported"))
+    assert f'action="/spaces/{lielvarde.slug}/history/{imported.id}/revert"' in queue
+    assert post(partner, f"/spaces/{lielvarde.slug}/history/{imported.id}/revert").status_code == 303
+    session.expire_all()
+    assert session.get(Space, lielvarde.id).desks is None

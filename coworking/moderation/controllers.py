@@ -28,7 +28,7 @@ from coworking.moderation import reminders, services
 from coworking.moderation.vocabulary import KINDS
 from coworking.revisions import services as revisions
 from coworking.spaces.controllers import listing_or_404
-from coworking.spaces.editing import get_listing
+from coworking.spaces.editing import SUBJECT, get_listing
 from coworking.spaces.history import revision_row
 from coworking.spaces.listing import HISTORY_FIELDS, LISTING_FIELDS, parse_listing
 from coworking.spaces.models import Space
@@ -166,7 +166,7 @@ class ModerationPages(Controller):
     ) -> Template:
         actor: Actor = request.state.actor
         countries = None if actor.is_admin else actor.partner_countries
-        edits = [(revision_row(revision), space) for revision, space in _recent_edits(db, countries)]
+        edits = _recent_edits(db, countries)
         context = {
             "items": services.queue(db, actor, kind, country),
             "edits": edits,
@@ -182,10 +182,13 @@ class ModerationPages(Controller):
         return page(request, "moderation/queue.html", context, status_code=status_code)
 
 
-def _recent_edits(db: Session, countries: frozenset[str] | None) -> list[tuple[Any, Space]]:
-    found = revisions.recent(db, countries, limit=30)
+def _recent_edits(db: Session, countries: frozenset[str] | None) -> list[tuple[Any, Space, int | None]]:
+    """The latest changes in ``countries``: each as its history shows it, its space, and the revision that
+    undoing it restores (None for a creation)."""
+    found = revisions.recent(db, SUBJECT, countries, limit=30)
     spaces = {space.id: space for space in db.scalars(select(Space).where(Space.id.in_({revision.subject_id for revision in found})))}
-    return [(revision, spaces[revision.subject_id]) for revision in found if revision.subject_id in spaces]
+    before = revisions.versions_before(db, SUBJECT, found)
+    return [(revision_row(revision), spaces[revision.subject_id], before.get(revision.id)) for revision in found if revision.subject_id in spaces]
 
 
 @pass_context

@@ -99,12 +99,29 @@ def history(db: Session, subject: str, subject_id: int) -> list[Revision]:
     )
 
 
-def recent(db: Session, countries: frozenset[str] | None, limit: int = 50) -> list[Revision]:
-    """The latest changes (not the imported originals), in ``countries`` (None: everywhere), newest first."""
-    statement = select(Revision).where(Revision.kind != "imported")
+def recent(db: Session, subject: str, countries: frozenset[str] | None, limit: int = 50) -> list[Revision]:
+    """The latest changes of ``subject``s (not the imported originals), in ``countries`` (None: everywhere), newest first."""
+    statement = select(Revision).where(Revision.subject == subject, Revision.kind != "imported")
     if countries is not None:
         statement = statement.where(Revision.country_code.in_(sorted(countries)))
     return list(db.scalars(statement.order_by(Revision.at.desc(), Revision.id.desc()).limit(limit)))
+
+
+def versions_before(db: Session, subject: str, found: list[Revision]) -> dict[int, int]:
+    """For each of ``found`` (revisions of ``subject``s), the id of the revision just before it: the
+    state that undoing it restores. Revisions with nothing before them (a creation) are left out."""
+    wanted = {(revision.subject_id, revision.version - 1) for revision in found}
+    rows = db.execute(
+        select(Revision.id, Revision.subject_id, Revision.version)
+        .where(Revision.subject == subject, Revision.subject_id.in_({subject_id for subject_id, _ in wanted}))
+        .order_by(Revision.id)
+    )
+    by_version = {(subject_id, version): revision_id for revision_id, subject_id, version in rows if (subject_id, version) in wanted}
+    return {
+        revision.id: by_version[(revision.subject_id, revision.version - 1)]
+        for revision in found
+        if (revision.subject_id, revision.version - 1) in by_version
+    }
 
 
 def word_diff(old: str | None, new: str | None) -> list[tuple[str, str]]:
