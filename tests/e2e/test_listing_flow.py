@@ -197,3 +197,45 @@ def test_propose_and_report_work_without_javascript(browser: Browser, base_url: 
     expect(page).to_have_url(re.compile(rf"/spaces/{SLUG}\?reported=1$"))
     screenshot(page, "listing-en-reported-no-js")
     context.close()
+
+
+def test_the_yearly_reminder_is_answered_with_one_button(browser: Browser, base_url: str, server_env: dict[str, str]) -> None:
+    """A builder of SKOLA6 whose role is over a year old gets the reminder; its link opens a page (axe-checked
+    in both languages) whose one button confirms the listing, without signing in."""
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+    from sqlalchemy.orm import Session
+
+    from coworking.accounts.models import BuilderRole, User
+    from coworking.core.db import make_engine
+    from coworking.core.models import utcnow
+    from coworking.spaces.models import Space
+
+    email = "skola6-builder@example.org"
+    context, _ = signed_up(browser, base_url, server_env, email)
+    context.close()
+    engine = make_engine(server_env["COWORKING_DATABASE_URL"])
+    with Session(engine) as db:
+        space = db.scalar(select(Space).where(Space.slug == "skola6"))
+        user = db.scalar(select(User).where(User.email == email))
+        db.add(BuilderRole(user_id=user.id, space_id=space.id, granted_at=utcnow() - timedelta(days=400)))
+        db.execute(update(Space).where(Space.id == space.id).values(confirmed_at=None))
+        db.commit()
+    engine.dispose()
+    assert "Reminders queued: 1." in coworking(server_env, "remind")
+    shown = coworking(server_env, "outbox")
+    message = shown[shown.rindex(f"To: {email}") :]
+    link = re.search(r"http://[^/\s]+(/listing-check/\S+/confirmed)", message).group(1)
+
+    for language in ("lv", "en"):
+        context = new_phone_context(browser, base_url)
+        context.add_cookies([{"name": "lang", "value": language, "url": base_url}])
+        page = context.new_page()
+        page.goto(link)
+        accessible(page, f"listing-{language}-reminder-answer")
+        if language == "en":
+            page.locator("main form button[type=submit]").click()
+            expect(page).to_have_url(re.compile(r"/spaces/skola6\?confirmed=1$"))
+            expect(page.locator("main")).to_contain_text("Confirmed by its community builder on")
+        context.close()
