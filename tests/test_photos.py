@@ -11,6 +11,7 @@ import time
 import zlib
 from pathlib import Path
 
+import pytest
 from litestar.testing import TestClient
 from PIL import Image
 from sqlalchemy import func, select
@@ -85,7 +86,7 @@ def test_a_photo_is_reencoded_without_its_gps_and_shown_lazily_with_its_sizes(
     for key in photo.file_keys():
         served = client.get(f"/media/{key}")
         assert served.status_code == 200 and served.headers["content-type"] == "image/webp"
-        assert served.headers["x-content-type-options"] == "nosniff"
+        assert served.headers["x-content-type-options"] == "nosniff" and served.headers["content-disposition"] == "inline"
         copy = Image.open(io.BytesIO(served.content))
         assert copy.format == "WEBP" and max(copy.size) <= 1600
         assert not copy.getexif() and "exif" not in copy.info and "xmp" not in copy.info
@@ -214,3 +215,13 @@ def test_photos_of_another_listing_cannot_be_reached_through_this_one(
 def test_media_names_are_never_paths(client: TestClient) -> None:
     for name in ("..%2F..%2Fsecret_key", "x.webp", "%2e%2e-1600.webp"):
         assert client.get(f"/media/{name}").status_code in (400, 404)
+
+
+def test_uploads_are_rate_limited_per_account(client: TestClient, session: Session, lielvarde: Space, monkeypatch: pytest.MonkeyPatch) -> None:
+    from coworking.core.ratelimit import Limit
+    from coworking.spaces import controllers
+
+    monkeypatch.setattr(controllers, "UPLOADS_PER_ACCOUNT", Limit("photo-upload", 2, 3600))
+    builder(client, session, lielvarde)
+    assert [upload(client, lielvarde, png()).status_code for _ in range(3)] == [303, 303, 429]
+    assert photo_rows(session) == 2

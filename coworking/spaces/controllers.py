@@ -20,6 +20,7 @@ from coworking.core.errors import InvalidInput
 from coworking.core.i18n import timezone_for_country
 from coworking.core.images import MAX_BYTES, MEDIA_TYPE
 from coworking.core.models import utcnow
+from coworking.core.ratelimit import Limit, check
 from coworking.core.security import CSRF_FORM
 from coworking.core.vocabulary import N_
 from coworking.core.web import Form, form_list, form_text, ip_of, page, public_url
@@ -231,6 +232,8 @@ class ListingPages(Controller):
 # form's other fields), so that a file just over it gets the form back with a message, not a bare 413.
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 UPLOAD_BODY_LIMIT = MAX_BYTES + 1024 * 1024
+# Removed photos keep their files (for a revert): uploads per account are limited so no one fills the disk.
+UPLOADS_PER_ACCOUNT = Limit("photo-upload", 60, 60 * 60)
 # What the photo buttons ask for: a move by one place, or removal.
 _MOVES = {"earlier": -1, "later": 1}
 
@@ -277,6 +280,7 @@ class PhotoPages(Controller):
     def add(self, request: Request, db_session: DbSession, slug: FromPath[str], data: Upload) -> Template | Redirect:
         actor = request.state.actor
         space = listing_or_404(editing.listing_for_edit(db_session, actor, slug), slug)
+        check(request.app.state.rate_limiter, [(UPLOADS_PER_ACCOUNT, str(actor.user_id))])
         upload, alt_text = data.get("photo"), form_text(data, "alt_text")
         content = upload.file.read(MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
         try:
