@@ -132,31 +132,32 @@ def createadmin(email: str, password: str) -> None:
         engine.dispose()
 
 
-def _site_mailer(settings: Settings):  # noqa: ANN202 - an accounts.services.Mailer
-    """A mailer for commands: the site's first language, links on its first allowed host (the one it is
-    known by, COWORKING_ALLOWED_HOSTS)."""
+def _mail_job(job):  # noqa: ANN001, ANN202 - job(session, mailer) -> its result
+    """Run a job that writes mail, in one database session, with a mailer for commands: the site's first
+    language, links on its first allowed host (the one it is known by, COWORKING_ALLOWED_HOSTS)."""
+    from sqlalchemy.orm import Session
+
     from coworking.accounts.services import Mailer
+    from coworking.core.db import make_engine
     from coworking.core.i18n import translator
 
+    settings = Settings.from_env()
     origin = f"{'https' if settings.https else 'http'}://{settings.allowed_hosts[0]}"
-    return Mailer(translator(settings.locales[0]), lambda path: origin + path)
+    mailer = Mailer(translator(settings.locales[0]), lambda path: origin + path)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            return job(session, mailer)
+    finally:
+        engine.dispose()
 
 
 @main.command()
 def digest() -> None:
     """E-mail each network partner what waits in their countries (at most once a day; safe to run from cron)."""
-    from sqlalchemy.orm import Session
-
-    from coworking.core.db import make_engine
     from coworking.moderation.services import send_digests
 
-    settings = Settings.from_env()
-    engine = make_engine(settings.database_url)
-    try:
-        with Session(engine) as session:
-            sent = send_digests(session, _site_mailer(settings))
-    finally:
-        engine.dispose()
+    sent = _mail_job(send_digests)
     click.echo(f"Digests queued: {sent}. (They leave with `coworking outbox --send`, or are in the outbox.)")
 
 
@@ -164,16 +165,7 @@ def digest() -> None:
 def remind() -> None:
     """Remind builders of listings unconfirmed for a year; flag those unconfirmed for 18 months to their
     partners. Idempotent: safe to run daily from cron."""
-    from sqlalchemy.orm import Session
-
-    from coworking.core.db import make_engine
     from coworking.moderation.reminders import send_reminders
 
-    settings = Settings.from_env()
-    engine = make_engine(settings.database_url)
-    try:
-        with Session(engine) as session:
-            done = send_reminders(session, _site_mailer(settings))
-    finally:
-        engine.dispose()
+    done = _mail_job(send_reminders)
     click.echo(f"Reminders queued: {done.reminders}. Listings flagged to their partners: {done.flagged}.")
