@@ -41,6 +41,8 @@ from coworking.core.security import SiteCSRFMiddleware, csrf_config, security_he
 from coworking.core.settings import Settings
 from coworking.core.storage import build_media_store
 from coworking.core.web import install_template_globals
+from coworking.countries.controllers import CountryPages
+from coworking.exchange.controllers import DataDownloads
 from coworking.geo.api import PlacesApi
 from coworking.geo.controllers import PlacePages
 from coworking.geo.geocoders import build_geocoder
@@ -134,6 +136,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PlacePages,
             PlacesApi,
             NetworkPages,
+            CountryPages,
+            DataDownloads,
             NetworksApi,
             AccountPages,
             BuilderProfilePages,

@@ -169,3 +169,37 @@ def remind() -> None:
 
     done = _mail_job(send_reminders)
     click.echo(f"Reminders queued: {done.reminders}. Listings flagged to their partners: {done.flagged}.")
+
+
+@main.command()
+@click.option("--format", "file_format", type=click.Choice(["csv", "geojson"]), default="csv", show_default=True)
+@click.option("--country", multiple=True, help="Only this country (ISO code; repeat for several).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here instead of to standard output.")
+def export(file_format: str, country: tuple[str, ...], output: str | None) -> None:
+    """Write the published spaces (of a country) as CSV or GeoJSON: the site's downloads, from the command line."""
+    import sys
+
+    from coworking.core.db import make_engine
+    from coworking.core.errors import InvalidInput
+    from coworking.core.models import utcnow
+    from coworking.exchange.export import Licence, csv_chunks, exported_rows, geojson_chunks
+    from coworking.spaces.query import FilterParams, build_space_query
+
+    settings = Settings.from_env()
+    try:
+        query = build_space_query(FilterParams(country=country))
+    except InvalidInput as error:
+        raise click.BadParameter("; ".join(error.errors.values()), param_hint="--country") from None
+    engine = make_engine(settings.database_url)
+    now = utcnow()
+    site = f"{'https' if settings.https else 'http'}://{settings.allowed_hosts[0]}/"
+    rows = exported_rows(engine, query, now)
+    chunks = csv_chunks(rows) if file_format == "csv" else geojson_chunks(rows, Licence(settings.data_licence, settings.data_licence_url, site), now)
+    target = open(output, "wb") if output else sys.stdout.buffer  # noqa: SIM115 - closed below, unless stdout
+    try:
+        for chunk in chunks:
+            target.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+    finally:
+        if output:
+            target.close()
+        engine.dispose()

@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"activities"},
     {"spaces"},
     {"map", "networks", "moderation"},
-    {"site", "exchange"},
+    {"site", "exchange", "countries"},
     {"migrations"},
     {"app", "cli"},
 ]

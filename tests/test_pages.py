@@ -30,7 +30,7 @@ def test_home_shows_counts_countries_and_upcoming_activities(client: TestClient,
     page = client.get("/")
     assert page.status_code == 200
     assert "2 spaces in 2 countries" in page.text
-    assert 'href="/spaces?country=LV"' in page.text and ">Latvia<" in page.text and ">Ireland<" in page.text
+    assert 'href="/countries/lv"' in page.text and ">Latvia<" in page.text and ">Ireland<" in page.text
     assert "Experience-story evening" in page.text and 'href="/spaces/skola6"' in page.text
 
 

@@ -63,6 +63,9 @@ class Settings:
     session_lifetime_days: int = 14
     locales: tuple[str, ...] = ("en", "lv")
     debug: bool = False
+    # The licence of the directory's data: on /about, in every download and in the API's headers.
+    data_licence: str = "CC BY 4.0"
+    data_licence_url: str = "https://creativecommons.org/licenses/by/4.0/"
     # Uploaded photos (re-encoded copies), when they are kept on disk (core.storage).
     media_dir: Path = field(default=PROJECT_ROOT / "var" / "media")
     templates_dir: Path = field(default=PROJECT_ROOT / "templates")
@@ -90,4 +93,6 @@ class Settings:
             session_lifetime_days=int(env.get("COWORKING_SESSION_LIFETIME_DAYS", "14")),
             debug=env.get("COWORKING_DEBUG", "").lower() in _TRUE,
             media_dir=Path(env.get("COWORKING_MEDIA_DIR", var_dir / "media")),
+            data_licence=env.get("COWORKING_DATA_LICENCE", "CC BY 4.0"),
+            data_licence_url=env.get("COWORKING_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"),
         )

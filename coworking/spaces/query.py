@@ -37,6 +37,7 @@ MAX_RADIUS_KM = 500.0
 DEFAULT_CORRIDOR_KM = 10.0
 MAX_CORRIDOR_KM = 100.0
 MAX_PLACE_LENGTH = 120
+MAX_REGIONS = 20
 _YES = {"1", "true", "on", "yes"}
 _NO = {"", "0", "false", "off", "no"}
 
@@ -46,6 +47,7 @@ class FilterParams(msgspec.Struct, kw_only=True, frozen=True):
 
     q: str = ""
     country: tuple[str, ...] = ()
+    region: tuple[str, ...] = ()
     amenity: tuple[str, ...] = ()
     upcoming: str = ""
 
@@ -75,12 +77,15 @@ def provide_filter_params(
         QueryParameter(description="Free text in name, town, region or description; accents optional."),
     ] = None,
     country: Annotated[list[str] | None, QueryParameter(description="ISO 3166-1 alpha-2 codes (any of).")] = None,
+    region: Annotated[list[str] | None, QueryParameter(description="Regions, as the listings name them (any of).")] = None,
     amenity: Annotated[list[str] | None, QueryParameter(description="Amenity codes (all of).")] = None,
     upcoming: Annotated[
         str | None, QueryParameter(description="1 or true: only spaces with upcoming activities.")
     ] = None,
 ) -> FilterParams:
-    return FilterParams(q=q or "", country=tuple(country or ()), amenity=tuple(amenity or ()), upcoming=upcoming or "")
+    return FilterParams(
+        q=q or "", country=tuple(country or ()), region=tuple(region or ()), amenity=tuple(amenity or ()), upcoming=upcoming or ""
+    )
 
 
 def provide_search_params(
@@ -141,6 +146,7 @@ def _positive_int(value: str, default: int) -> int | None:
 class SpaceQuery:
     q: str = ""
     countries: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
     amenities: tuple[str, ...] = ()
     upcoming: bool = False
     sort: str = "name"
@@ -156,7 +162,14 @@ class SpaceQuery:
     @property
     def is_filtered(self) -> bool:
         return bool(
-            self.q or self.countries or self.amenities or self.upcoming or self.near or self.route_from or self.bbox
+            self.q
+            or self.countries
+            or self.regions
+            or self.amenities
+            or self.upcoming
+            or self.near
+            or self.route_from
+            or self.bbox
         )
 
     @property
@@ -172,6 +185,7 @@ class SpaceQuery:
         values = {
             "q": self.q,
             "country": self.countries,
+            "region": self.regions,
             "amenity": self.amenities,
             "upcoming": "1" if self.upcoming else "",
             "sort": "" if self.sort == self.default_sort else self.sort,
@@ -212,6 +226,9 @@ def build_space_query(params: FilterParams) -> SpaceQuery:
     country_codes = tuple(dict.fromkeys(code.strip().upper() for code in search.country if code.strip()))
     if any(not is_country_code(code) for code in country_codes):
         errors["country"] = N_("Unknown country code: use two letters such as LV or IE.")
+    regions = tuple(dict.fromkeys(" ".join(name.split()) for name in search.region if name.strip()))
+    if len(regions) > MAX_REGIONS or any(len(name) > MAX_PLACE_LENGTH for name in regions):
+        errors["region"] = N_("Choose at most 20 regions, each as the listings name it.")
     amenity_codes = tuple(dict.fromkeys(code.strip() for code in search.amenity if code.strip()))
     if any(code not in AMENITY_CODES for code in amenity_codes):
         errors["amenity"] = N_("Unknown amenity: choose from the list.")
@@ -255,6 +272,7 @@ def build_space_query(params: FilterParams) -> SpaceQuery:
     return SpaceQuery(
         q=text,
         countries=country_codes,
+        regions=regions,
         amenities=amenity_codes,
         upcoming=upcoming in _YES,
         sort=sort_key,

@@ -65,6 +65,8 @@ def filtered_spaces(query: SpaceQuery, now: datetime, dialect: str) -> Select:
         statement = statement.where(Space.search_text.like(f"%{_like_escape(term)}%", escape="\\"))
     if query.countries:
         statement = statement.where(Space.country_code.in_(query.countries))
+    if query.regions:
+        statement = statement.where(Space.region.in_(query.regions))
     for code in query.amenities:
         statement = statement.where(
             exists().where(
@@ -478,14 +480,12 @@ def get_space(session: Session, slug: str, now: datetime) -> SpaceDetail | None:
     )
 
 
-def upcoming_activities(session: Session, now: datetime, limit: int = 5) -> list[ActivityOccurrence]:
-    """The next activities across all published spaces, soonest first, each naming its space."""
-    activities = session.scalars(
-        select(Activity)
-        .join(Activity.space)
-        .where(Space.status == "published", is_upcoming_clause(now))
-        .options(joinedload(Activity.space))
-    ).all()
+def upcoming_activities(session: Session, now: datetime, limit: int = 5, country: str | None = None) -> list[ActivityOccurrence]:
+    """The next activities across all published spaces (of ``country``), soonest first, each naming its space."""
+    statement = select(Activity).join(Activity.space).where(Space.status == "published", is_upcoming_clause(now))
+    if country:
+        statement = statement.where(Space.country_code == country)
+    activities = session.scalars(statement.options(joinedload(Activity.space))).all()
     dated = [(when, activity) for activity in activities if (when := next_occurrence(activity, now))]
     dated.sort(key=lambda pair: pair[0])
     return [occurrence(activity, when, with_space=True) for when, activity in dated[:limit]]
@@ -501,6 +501,17 @@ def directory_stats(session: Session) -> DirectoryStats:
     ).tuples()
     countries = [CountryCount(code=code, spaces=count) for code, count in rows]
     return DirectoryStats(spaces=sum(country.spaces for country in countries), countries=countries)
+
+
+def region_counts(session: Session, country: str) -> list[tuple[str, int]]:
+    """The regions of a country's published spaces, with how many each has (most first)."""
+    rows = session.execute(
+        select(Space.region, func.count())
+        .where(Space.status == "published", Space.country_code == country, Space.region.is_not(None), Space.region != "")
+        .group_by(Space.region)
+        .order_by(func.count().desc(), Space.region)
+    ).tuples()
+    return list(rows)
 
 
 def unique_space_slug(session: Session, name: str, town: str) -> str:

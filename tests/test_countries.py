@@ -1,0 +1,105 @@
+"""The network by country: /countries in the visitor's language, /countries/{cc} with its search, regions,
+networks, activities and downloads; CSV and GeoJSON downloads of any search, streamed, naming their licence."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+from litestar.testing import TestClient
+from sqlalchemy.orm import Session
+
+from coworking.core.models import utcnow
+from coworking.networks.models import Network
+from tests.factories import make_activity, make_space
+
+
+@pytest.fixture()
+def network(session: Session) -> None:
+    make_space(session, "CoLabora Lielvārde", "Lielvārde", "LV", latitude=56.7206, longitude=24.8103, region="Ogre",
+               amenities=("fibre", "desks"), opening_hours={"mon": [["09:00", "17:00"]], "tue": [["09:00", "13:00"], ["14:00", "18:00"]]},
+               internet_download_mbps=300, activities=[make_activity("Resident meeting", utcnow() + timedelta(days=3))])  # fmt: skip
+    make_space(session, "SKOLA6", "Cēsis", "LV", region="Cēsis Municipality", amenities=("desks",))
+    make_space(session, "Ennis Hub", "Ennis", "IE", latitude=52.8436, longitude=-8.9864, region="Munster")
+    make_space(session, "Old Mill", "Sigulda", "LV", status="closed")
+    session.add(Network(slug="latvian-network", name="Latvian rural coworking network", scope="national", country_codes=["LV"]))
+    session.commit()
+
+
+def test_countries_are_listed_in_the_visitors_language(client: TestClient, network: None) -> None:
+    english = client.get("/countries").text
+    assert english.index("Ireland") < english.index("Latvia") and 'href="/countries/lv"' in english
+    latvian = client.get("/countries", headers={"Accept-Language": "lv"}).text
+    assert "Latvija" in latvian and "Īrija" in latvian
+
+
+def test_a_country_page_has_its_spaces_regions_networks_activities_and_downloads(client: TestClient, network: None) -> None:
+    page = client.get("/countries/lv")
+    assert page.status_code == 200
+    text = page.text
+    assert "Rural coworking in Latvia" in text and "CoLabora Lielvārde" in text and "SKOLA6" in text
+    assert "Ennis Hub" not in text and "Old Mill" not in text
+    assert 'name="country" value="LV"' in text  # the country is the page's, for the map and the form
+    assert "region=Ogre" in text and "Cēsis Municipality" in text
+    assert "Latvian rural coworking network" in text and "Resident meeting" in text
+    assert "/data/spaces.csv?country=LV" in text and "CC BY 4.0" in text
+    # A region narrows the list; the other filters work as on /spaces.
+    ogre = client.get("/countries/lv?region=Ogre").text
+    assert "CoLabora Lielvārde" in ogre and "SKOLA6" not in ogre
+    assert "SKOLA6" in client.get("/countries/lv?amenity=desks&q=skola").text
+    # Upper case goes to the one address; a country without spaces, or no country, is not found.
+    moved = client.get("/countries/LV?region=Ogre", follow_redirects=False)
+    assert moved.status_code == 301 and moved.headers["location"] == "/countries/lv?region=Ogre"
+    assert client.get("/countries/fr").status_code == 404 and client.get("/countries/xx").status_code == 404
+    assert client.get("/countries/lv?amenity=teleporter").status_code == 400
+    # The space's page leads to its country.
+    assert 'href="/countries/lv"' in client.get("/spaces/colabora-lielvarde").text
+
+
+def read_csv(text: str) -> list[dict[str, str]]:
+    assert text.startswith("\ufeff")  # for spreadsheets
+    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def test_csv_and_geojson_downloads_of_any_search(client: TestClient, network: None) -> None:
+    response = client.get("/data/spaces.csv?country=LV")
+    assert response.status_code == 200 and response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert 'filename="rural-coworking-spaces-lv-' in response.headers["content-disposition"]
+    assert response.headers["link"] == '<https://creativecommons.org/licenses/by/4.0/>; rel="license"'
+    assert response.headers["access-control-allow-origin"] == "*"
+    rows = read_csv(response.text)
+    assert [row["name"] for row in rows] == ["CoLabora Lielvārde", "SKOLA6"]
+    colabora = rows[0]
+    assert colabora["amenities"] == "desks;fibre" or colabora["amenities"] == "fibre;desks"
+    assert colabora["opening_hours"] == "Mo 09:00-17:00; Tu 09:00-13:00,14:00-18:00"
+    assert colabora["lat"] == "56.7206" and colabora["internet_download_mbps"] == "300" and colabora["region"] == "Ogre"
+
+    everything = read_csv(client.get("/data/spaces.csv").text)
+    assert {row["name"] for row in everything} == {"CoLabora Lielvārde", "SKOLA6", "Ennis Hub"}
+    near = read_csv(client.get("/data/spaces.csv?near=56.72,24.81&radius_km=20").text)
+    assert [row["name"] for row in near] == ["CoLabora Lielvārde"] and float(near[0]["distance_km"]) < 1
+
+    collection = client.get("/data/spaces.geojson?amenity=desks").json()
+    assert collection["type"] == "FeatureCollection" and collection["license"] == "CC BY 4.0" and collection["generated"]
+    features = {feature["properties"]["name"]: feature for feature in collection["features"]}
+    assert set(features) == {"CoLabora Lielvārde", "SKOLA6"}
+    assert features["CoLabora Lielvārde"]["geometry"] == {"type": "Point", "coordinates": [24.8103, 56.7206]}  # [lon, lat]
+
+    bad = client.get("/data/spaces.csv?country=XX")
+    assert bad.status_code == 400
+
+
+def test_the_export_command(network: None, database_url: str, tmp_path) -> None:  # noqa: ANN001
+    from coworking.cli import main
+
+    env = {"COWORKING_DATABASE_URL": database_url}
+    result = CliRunner().invoke(main, ["export", "--country", "IE"], env=env)
+    assert result.exit_code == 0 and [row["name"] for row in read_csv(result.output)] == ["Ennis Hub"]
+    target = tmp_path / "all.geojson"
+    assert CliRunner().invoke(main, ["export", "--format", "geojson", "-o", str(target)], env=env).exit_code == 0
+    assert len(json.loads(target.read_text())["features"]) == 3
+    assert CliRunner().invoke(main, ["export", "--country", "XX"], env=env).exit_code == 2
