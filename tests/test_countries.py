@@ -3,6 +3,7 @@ networks, activities and downloads; CSV and GeoJSON downloads of any search, str
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import json
@@ -103,3 +104,38 @@ def test_the_export_command(network: None, database_url: str, tmp_path) -> None:
     assert CliRunner().invoke(main, ["export", "--format", "geojson", "-o", str(target)], env=env).exit_code == 0
     assert len(json.loads(target.read_text())["features"]) == 3
     assert CliRunner().invoke(main, ["export", "--country", "XX"], env=env).exit_code == 2
+
+
+def test_the_network_page_counts_what_it_says(client: TestClient, session: Session, network: None) -> None:
+    from coworking.site.network import network_figures
+
+    now = utcnow()
+    make_space(session, "Fast Barn", "Ogre", "LV", internet_download_mbps=500, confirmed_at=now - timedelta(days=30),
+               activities=[make_activity("Weekly meeting", now.replace(day=1, hour=9), recurrence="weekly")])  # fmt: skip
+    figures = network_figures(session, now)
+    assert figures.spaces == 4 and [c.code for c in figures.countries] == ["LV", "IE"]
+    assert figures.fast == 2 and figures.fast_percent == 50  # fibre, and 500 Mbit/s
+    assert figures.confirmed_last_year == 1
+    # The weekly meeting from the 1st: 4 or 5 times this month; the resident meeting once (if still this month).
+    weeks = len(range(1, calendar.monthrange(now.year, now.month)[1] + 1, 7))  # the 1st, 8th, 15th, 22nd (29th)
+    resident_meeting = int((now + timedelta(days=3)).month == now.month)
+    assert figures.activities_this_month == weeks + resident_meeting
+    page = client.get("/network").text
+    assert "<circle" in page and "Spaces per country" in page and 'href="/countries/ie"' in page
+    assert "Latvian rural coworking network" in page and "Fast Barn" in page
+
+
+def test_weekly_occurrences_are_counted_within_a_window() -> None:
+    from datetime import UTC, datetime
+
+    from coworking.activities.models import Activity
+    from coworking.activities.services import occurrences_between
+
+    start, end = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
+    weekly = Activity(title="x", starts_at=datetime(2026, 10, 6, 18, tzinfo=UTC), recurrence="weekly")  # Tuesdays
+    assert occurrences_between(weekly, start, end) == 4  # 3, 10, 17, 24 November
+    weekly.recurrence_until = datetime(2026, 11, 10, 20, tzinfo=UTC)
+    assert occurrences_between(weekly, start, end) == 2
+    once = Activity(title="y", starts_at=datetime(2026, 11, 30, 23, tzinfo=UTC))
+    assert occurrences_between(once, start, end) == 1 and occurrences_between(once, end, end + timedelta(days=30)) == 0
+    assert occurrences_between(Activity(title="z"), start, end) == 0

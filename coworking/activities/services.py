@@ -38,6 +38,20 @@ def next_occurrence(activity: Activity, now: datetime) -> datetime | None:
     return start if start + duration >= now else None
 
 
+def occurrences_between(activity: Activity, start: datetime, end: datetime) -> int:
+    """How many times the activity starts in [start, end): once or never, or each week of a weekly one."""
+    first = activity.starts_at
+    if first is None or first >= end:
+        return 0
+    if activity.recurrence != "weekly":
+        return int(first >= start)
+    last = min(end, activity.recurrence_until + timedelta(microseconds=1)) if activity.recurrence_until else end
+    week = timedelta(weeks=1)
+    # The first weekly start at or after ``start``, then every week before ``last``.
+    begin = first if first >= start else first + -(-(start - first) // week) * week
+    return 0 if begin >= last else -(-(last - begin) // week)
+
+
 def occurrence_end(activity: Activity, when: datetime | None) -> datetime | None:
     """When the occurrence starting at ``when`` ends (each occurrence lasts as long as the first)."""
     if when is None or activity.ends_at is None or activity.starts_at is None:

@@ -9,11 +9,13 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy import text
 
 from coworking.accounts.permissions import Permission
+from coworking.core.charts import bar_chart, dot_map
 from coworking.core.db import DbSession
 from coworking.core.i18n import LANGUAGE_COOKIE
 from coworking.core.models import utcnow
-from coworking.core.web import page, safe_next, set_cookie
+from coworking.core.web import page, request_translator, safe_next, set_cookie
 from coworking.networks.services import list_networks
+from coworking.site.network import network_figures
 from coworking.spaces.services import data_gaps, directory_stats, upcoming_activities
 
 ONE_YEAR = 365 * 24 * 3600
@@ -32,6 +34,23 @@ class SitePages(Controller):
                 "stats": request.app.state.directory_counts.get("stats", lambda: directory_stats(db_session)),
                 "activities": upcoming_activities(db_session, utcnow(), limit=5),
                 "networks": list_networks(db_session),
+            },
+        )
+
+    @get("/network", name="network", sync_to_thread=True)
+    def network(self, request: Request, db_session: DbSession) -> Template:
+        figures = request.app.state.directory_counts.get("network", lambda: network_figures(db_session, utcnow()))
+        translator = request_translator(request)
+        per_country = [(translator.country_name(country.code), country.spaces) for country in figures.countries]
+        return page(
+            request,
+            "site/network.html",
+            {
+                "figures": figures,
+                "networks": list_networks(db_session),
+                "listed": {country.code for country in figures.countries},
+                "country_chart": bar_chart(per_country),
+                "dots": dot_map(figures.dots),
             },
         )
 

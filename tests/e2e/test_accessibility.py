@@ -28,6 +28,7 @@ PAGES = [
     ("results", "/spaces?q=cesis", 200),
     ("detail", "/spaces/skola6", 200),
     ("networks", "/networks", 200),
+    ("network", "/network", 200),
     ("about", "/about", 200),
     ("map", "/map?country=LV", 200),
     ("countries", "/countries", 200),
