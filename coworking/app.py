@@ -32,6 +32,7 @@ from coworking.accounts.permissions import Permission, require_permission
 from coworking.accounts.sessions import build_session_store
 from coworking.activities.vocabulary import ACTIVITY_KIND_LABELS
 from coworking.core.cache import TimedCache
+from coworking.core.conditional import conditional_get
 from coworking.core.db import make_engine
 from coworking.core.edge import edge
 from coworking.core.errors import handle_exception
@@ -60,7 +61,7 @@ from coworking.networks.api import NetworksApi
 from coworking.networks.controllers import NetworkPages
 from coworking.networks.vocabulary import NETWORK_SCOPE_LABELS
 from coworking.site.api import SiteApi
-from coworking.site.controllers import SitePages
+from coworking.site.controllers import DiscoveryFiles, SitePages
 from coworking.spaces.api import SpacesApi
 from coworking.spaces.controllers import BuilderProfilePages, ListingPages, MediaFiles, PhotoPages, SpacePages
 from coworking.spaces.query import provide_filter_params, provide_search_params
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             SitePages,
+            DiscoveryFiles,
             SiteApi,
             SpacePages,
             ListingPages,
@@ -199,5 +201,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=settings.debug,
     )
     # Litestar routes a request before any middleware of its own runs: the edge must come first.
-    app.asgi_handler = edge(app.asgi_handler, settings.allowed_hosts, refuse_at_the_edge)
+    app.asgi_handler = edge(conditional_get(app.asgi_handler), settings.allowed_hosts, refuse_at_the_edge)
     return app

@@ -21,6 +21,8 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
+# An address in one language: ``?lang=lv``.
+LANGUAGE_PARAMETER = "lang"
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"en": "English", "lv": "Latviešu"}
 FORMAT_LOCALES = {"en": "en_GB"}
@@ -55,8 +57,14 @@ def parse_accept_language(header: str | None) -> list[str]:
     return [tag for _, _, tag in sorted(weighted)]
 
 
-def choose_locale(cookie: str | None, accept_language: str | None, available: tuple[str, ...]) -> str:
-    """The visitor's language: their explicit choice (cookie), else the best Accept-Language match."""
+def choose_locale(
+    cookie: str | None, accept_language: str | None, available: tuple[str, ...], asked: str | None = None
+) -> str:
+    """The visitor's language: the address's own (``?lang=lv``: each language has a URL of its own, for
+    links and search engines' ``hreflang``), else their explicit choice (cookie), else the best
+    Accept-Language match."""
+    if asked in available:
+        return asked
     if cookie in available:
         return cookie
     for tag in parse_accept_language(accept_language):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import pass_context
 from litestar import Request
@@ -16,6 +16,7 @@ from coworking.core.i18n import (
     EUROPEAN_COUNTRIES,
     LANGUAGE_COOKIE,
     LANGUAGE_NAMES,
+    LANGUAGE_PARAMETER,
     Translator,
     choose_locale,
     translator,
@@ -56,6 +57,12 @@ def request_path_and_query(request: Request) -> str:
     return request_path(request) + (f"?{query}" if query else "")
 
 
+def _asked_language(request: Request) -> str | None:
+    """The ``?lang=`` of the address, read from the ASGI scope (like the path: it cannot fail)."""
+    query = request.scope.get("query_string", b"").decode("utf-8", errors="replace")
+    return next((value for key, value in parse_qsl(query) if key == LANGUAGE_PARAMETER), None)
+
+
 def request_translator(request: Request) -> Translator:
     """The Translator for this visitor, chosen once per request (cookie, then Accept-Language)."""
     cached = request.scope.get("state", {}).get("translator")
@@ -66,6 +73,7 @@ def request_translator(request: Request) -> Translator:
         request.cookies.get(LANGUAGE_COOKIE),
         request.headers.get("accept-language"),
         settings.locales,
+        _asked_language(request),
     )
     found = translator(locale)
     request.state.translator = found
@@ -116,6 +124,22 @@ def _current_path_and_query(context: Any) -> str:  # noqa: ANN401
 
 
 @pass_context
+def _absolute_url(context: Any, path: str) -> str:  # noqa: ANN401
+    return public_url(context["request"], path)
+
+
+@pass_context
+def _language_url(context: Any, locale: str | None) -> str:  # noqa: ANN401
+    """This page's address in ``locale`` (its own ``?lang=``), or with none (``x-default``): absolute."""
+    request = context["request"]
+    query = request.scope.get("query_string", b"").decode("utf-8", errors="replace")
+    pairs = [(key, value) for key, value in parse_qsl(query, keep_blank_values=True) if key != LANGUAGE_PARAMETER]
+    if locale:
+        pairs.append((LANGUAGE_PARAMETER, locale))
+    return public_url(request, request_path(request) + query_string(pairs))
+
+
+@pass_context
 def _signed_in(context: Any) -> bool:  # noqa: ANN401
     """Whether the page is shown to a signed-in person (the guard put the actor in the request's state)."""
     actor = context["request"].scope.get("state", {}).get("actor")
@@ -139,6 +163,8 @@ def install_template_globals(environment: Any, settings: Any, vocabularies: dict
         query_string=query_string,
         current_path=_current_path,
         current_path_and_query=_current_path_and_query,
+        absolute_url=_absolute_url,
+        language_url=_language_url,
         signed_in=_signed_in,
         **vocabularies,
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get
+import re
+
+from litestar import Controller, MediaType, Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
@@ -11,14 +13,18 @@ from sqlalchemy import text
 from coworking.accounts.permissions import Permission
 from coworking.core.charts import bar_chart, dot_map
 from coworking.core.db import DbSession
-from coworking.core.i18n import LANGUAGE_COOKIE
+from coworking.core.errors import InvalidInput
+from coworking.core.i18n import LANGUAGE_COOKIE, is_country_code
 from coworking.core.models import utcnow
-from coworking.core.web import page, request_translator, safe_next, set_cookie
+from coworking.core.vocabulary import N_
+from coworking.core.web import page, public_url, request_translator, safe_next, set_cookie
 from coworking.networks.services import list_networks
+from coworking.site import discovery
 from coworking.site.network import network_figures
 from coworking.spaces.services import data_gaps, directory_stats, upcoming_activities
 
 ONE_YEAR = 365 * 24 * 3600
+SPACES_SITEMAP = re.compile(r"spaces-(\d{1,6})\.xml")
 
 
 class SitePages(Controller):
@@ -77,3 +83,48 @@ class SitePages(Controller):
         except Exception:  # noqa: BLE001 - any failure means "not healthy", and says so
             return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
         return Response({"status": "ok", "database": "ok"})
+
+
+class DiscoveryFiles(Controller):
+    """robots.txt, the sitemaps and the Atom feeds of new spaces: for search engines and feed readers."""
+
+    include_in_schema = False
+    opt = {"permission": Permission.DIRECTORY_READ}
+
+    @get("/robots.txt", sync_to_thread=False)
+    def robots(self, request: Request) -> Response[str]:
+        return Response(discovery.robots_txt(lambda path: public_url(request, path)), media_type=MediaType.TEXT)
+
+    @get("/sitemap.xml", sync_to_thread=True)
+    def sitemap(self, request: Request, db_session: DbSession) -> Response[bytes]:
+        return _xml(discovery.sitemap_index(db_session, lambda path: public_url(request, path)))
+
+    @get("/sitemaps/{name:str}", sync_to_thread=True)
+    def sitemap_file(self, request: Request, db_session: DbSession, name: FromPath[str]) -> Response[bytes]:
+        """pages.xml, or spaces-1.xml, spaces-2.xml, … (the index names them)."""
+        url = lambda path: public_url(request, path)  # noqa: E731
+        found = None
+        if name == "pages.xml":
+            found = discovery.pages_sitemap(db_session, url)
+        elif (match := SPACES_SITEMAP.fullmatch(name)) and int(match.group(1)) >= 1:
+            found = discovery.spaces_sitemap(db_session, url, int(match.group(1)))
+        if found is None:
+            raise NotFoundException(f"No sitemap {name!r}")
+        return _xml(found)
+
+    @get("/feeds/spaces.atom", sync_to_thread=True)
+    def new_spaces(self, request: Request, db_session: DbSession, country: FromQuery[str | None] = None) -> Response[bytes]:
+        translator = request_translator(request)
+        code = (country or "").strip().upper() or None
+        if code is not None and not is_country_code(code):
+            raise InvalidInput({"country": N_("Unknown country code: use two letters such as LV or IE.")})
+        title = translator.gettext(N_("New spaces in %(country)s"), country=translator.country_name(code)) if code else translator.gettext(N_("New spaces in the network"))
+        feed = discovery.new_spaces_feed(
+            db_session, lambda path: public_url(request, path), title, code,
+            lambda space: f"{space.town}, {translator.country_name(space.country_code)}",
+        )  # fmt: skip
+        return _xml(feed, "application/atom+xml")
+
+
+def _xml(body: bytes, media_type: str = "application/xml") -> Response[bytes]:
+    return Response(body, media_type=media_type, headers={"Cache-Control": "public, max-age=600"})
