@@ -81,3 +81,24 @@ def test_etag_and_304_for_answers_sent_whole(client: TestClient, session: Sessio
     assert client.get("/spaces?q=skola").headers["etag"] != before
     assert "etag" not in client.get("/spaces/skola6").headers
     assert "etag" not in client.get("/data/spaces.csv").headers
+
+
+def test_open_reads_allow_other_sites_and_nothing_else_does(client: TestClient, session: Session) -> None:
+    make_space(session, "SKOLA6", "Cēsis", "LV")
+    for path in ("/api/v1/spaces", "/api/v1/spaces/skola6", "/data/spaces.csv", "/feeds/spaces.atom", "/schema/openapi.json"):
+        response = client.get(path, headers={"Origin": "https://partner.example.org"})
+        assert response.headers["access-control-allow-origin"] == "*", path
+        assert "access-control-allow-credentials" not in response.headers
+    for path in ("/spaces", "/account/login"):
+        assert "access-control-allow-origin" not in client.get(path, headers={"Origin": "https://partner.example.org"}).headers
+    assert "access-control-allow-origin" not in client.post("/api/v1/spaces", json={}).headers
+
+
+def test_a_gzipped_answer_keeps_its_tag_from_one_second_to_the_next() -> None:
+    import gzip
+
+    from coworking.core.conditional import _tag
+
+    body = b"<html>the same page</html>" * 40
+    assert _tag(gzip.compress(body, mtime=1), gzipped=True) == _tag(gzip.compress(body, mtime=2), gzipped=True)
+    assert _tag(gzip.compress(body, mtime=1), gzipped=True) != _tag(gzip.compress(body + b"!", mtime=1), gzipped=True)

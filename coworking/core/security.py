@@ -12,6 +12,8 @@ from litestar.utils.scope.state import ScopeState
 
 from coworking.core.settings import Settings
 
+# What other sites' scripts may read (GET only): the API, the downloads, the feeds and sitemaps.
+OPEN_READS = ("/api/", "/data/", "/feeds/", "/schema/")
 # Browsers keep a site on HTTPS for a year once told (ASVS 3.4.1 asks for at least that).
 HSTS = "max-age=31536000; includeSubDomains"
 
@@ -57,6 +59,10 @@ def security_headers(settings: Settings):  # noqa: ANN201
             for name, value in headers.items():
                 if name not in response_headers:
                     response_headers[name] = value
+            if scope.get("method") in ("GET", "HEAD") and scope.get("path", "").startswith(OPEN_READS):
+                # Open data: any site's script may read it. Reads only, and no cookie is needed or sent
+                # (no Allow-Credentials), so nothing of a visitor's can be read this way.
+                response_headers["Access-Control-Allow-Origin"] = "*"
 
     return add_headers
 

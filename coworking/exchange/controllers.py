@@ -50,8 +50,6 @@ class DataDownloads(Controller):
             headers={
                 "Content-Disposition": f'attachment; filename="{_file_name(query, extension)}"',
                 "Link": f'<{licence.url}>; rel="license"',
-                # Open data: any site may fetch it (reads only; no cookie is sent or needed).
-                "Access-Control-Allow-Origin": "*",
                 "Cache-Control": "public, max-age=300",
             },
         )
