@@ -203,3 +203,54 @@ def export(file_format: str, country: tuple[str, ...], output: str | None) -> No
         if output:
             target.close()
         engine.dispose()
+
+
+@main.command(name="import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "file_format", type=click.Choice(["csv", "geojson", "osm"]), help="Default: from the file's extension.")
+@click.option("--country", help="The rows' country when the file has no country column; rows of other countries are refused.")
+@click.option("--dry-run", is_flag=True, help="Report what would happen, row by row; write nothing.")
+@click.option("--overwrite", is_flag=True, help="Update listings their community builders edited after the file's date too.")
+@click.option("--merge", "merges", multiple=True, metavar="LINE=SLUG", help="Row LINE updates the listed space SLUG (for a likely duplicate).")
+def import_(path: str, file_format: str | None, country: str | None, dry_run: bool, overwrite: bool, merges: tuple[str, ...]) -> None:
+    """Import spaces from CSV, GeoJSON or OpenStreetMap (Overpass JSON): a report first, then all or nothing."""
+    from pathlib import Path
+
+    from sqlalchemy.orm import Session
+
+    from coworking.core.db import make_engine
+    from coworking.core.errors import InvalidInput
+    from coworking.core.i18n import translator
+    from coworking.exchange import imports
+
+    settings = Settings.from_env()
+    chosen = file_format or {".geojson": "geojson", ".json": "osm"}.get(Path(path).suffix.lower(), "csv")
+    code = country.strip().upper() if country else None
+    try:
+        wanted = {int(line): slug for line, _, slug in (item.partition("=") for item in merges)}
+    except ValueError:
+        raise click.BadParameter("write each as LINE=SLUG, such as 12=colabora-lielvarde", param_hint="--merge") from None
+    translate = translator(settings.locales[0])
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            try:
+                records, columns = imports.read_records(Path(path).read_bytes(), chosen)
+                plan = imports.plan_import(
+                    session, records, columns, allowed_countries=frozenset({code}) if code else None, default_country=code,
+                    overwrite_builder_edits=overwrite, merges=wanted,
+                )  # fmt: skip
+            except InvalidInput as error:
+                message = "; ".join(translate.gettext(text, **error.variables) for text in error.errors.values())
+                raise click.ClickException(message) from None
+            for row in plan.rows:
+                if row.action != imports.UNCHANGED or dry_run:
+                    click.echo(imports.describe(row, translate))
+            counts = ", ".join(f"{action}: {plan.count(action)}" for action in (imports.ADD, imports.UPDATE, imports.UNCHANGED, imports.KEPT, imports.DUPLICATE, imports.REFUSED))
+            if dry_run:
+                click.echo(f"Dry run, nothing written. {counts}")
+                return
+            added, updated = imports.apply_import(session, plan, author_id=None, author_role="import", source=Path(path).name)
+            click.echo(f"Imported: {added} added, {updated} updated. {counts}")
+    finally:
+        engine.dispose()

@@ -35,7 +35,7 @@ def make_space(
         country_code=country_code,
         latitude=latitude,
         longitude=longitude,
-        location_precision="town" if latitude is not None else None,
+        location_precision=fields.pop("location_precision", "town" if latitude is not None else None),
         status=status,
         amenities=list(chosen),
         activities=activities or [],

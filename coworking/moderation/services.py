@@ -99,16 +99,24 @@ def likely_duplicates(db: Session, name: str, town: str, country_code: str, poin
         box = box_around(point[0], point[1], DUPLICATE_KM)
         near.append(Space.latitude.between(box.south, box.north) & Space.longitude.between(box.west, box.east))
     candidates = db.scalars(select(Space).where(Space.country_code == country_code, or_(*near)).limit(500))
-    wanted = fold(name)
-    found = []
-    for space in candidates:
-        same_town = fold(space.town) == fold(town)
-        close = point is not None and space.latitude is not None and distance_km(point, (space.latitude, space.longitude)) <= DUPLICATE_KM
-        listed = fold(space.name)
-        similar = Levenshtein.distance(wanted, listed) <= NAME_EDITS or Levenshtein.distance(wanted.split(), listed.split()) <= WORD_EDITS
-        if (same_town or close) and similar:
-            found.append(space)
-    return found
+    return [space for space in candidates if looks_like(name, town, point, space.name, space.town, _point_of(space))]
+
+
+def _point_of(space: Space) -> tuple[float, float] | None:
+    return (space.latitude, space.longitude) if space.latitude is not None and space.longitude is not None else None
+
+
+def looks_like(
+    name: str, town: str, point: tuple[float, float] | None, other_name: str, other_town: str, other_point: tuple[float, float] | None
+) -> bool:
+    """The duplicate rule (proposals and imports): a name a few letters, or at most two words, apart
+    (folded as search folds), in the same town or within 1 km."""
+    same_town = fold(town) == fold(other_town)
+    close = point is not None and other_point is not None and distance_km(point, other_point) <= DUPLICATE_KM
+    if not (same_town or close):
+        return False
+    wanted, listed = fold(name), fold(other_name)
+    return Levenshtein.distance(wanted, listed) <= NAME_EDITS or Levenshtein.distance(wanted.split(), listed.split()) <= WORD_EDITS
 
 
 def propose_space(

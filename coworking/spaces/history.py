@@ -32,7 +32,8 @@ class RevisionRow:
     version: int
     at: datetime
     kind: str
-    # "builder", "partner", "admin", "member"; "former" once the author deleted their account; None for the import.
+    # "builder", "partner", "admin", "member"; "former" once the author deleted their account; "import" for a
+    # file imported from the command line; None for the listing as first imported.
     author: str | None
     summary: str
     changes: list[FieldChange]
@@ -46,7 +47,12 @@ def revision_row(revision: Revision, restores_version: int | None = None) -> Rev
         for name, (old, new) in revision.changes.items()
         if name in HISTORY_FIELDS
     ]
-    author = None if revision.kind == "imported" else (revision.author_role if revision.author_id else "former")
+    if revision.kind == "imported":
+        author = None
+    elif revision.author_role == "import":  # a file imported from the command line: no one's account
+        author = "import"
+    else:
+        author = revision.author_role if revision.author_id else "former"
     return RevisionRow(
         id=revision.id,
         version=revision.version,

@@ -1,0 +1,195 @@
+"""Open data in: an export imported into an empty database gives back the same spaces (CSV and GeoJSON);
+a messy spreadsheet and OpenStreetMap data get a row-by-row report; duplicates are never inserted twice;
+a builder's later edit is kept; nothing is ever half-imported."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from litestar.testing import TestClient
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.orm import Session
+
+from coworking.cli import main
+from coworking.exchange import imports
+from coworking.revisions.models import Revision
+from coworking.spaces.listing import listing_state
+from coworking.spaces.models import Space
+from tests.factories import make_space
+
+
+def full_listing(session: Session) -> None:
+    make_space(
+        session, "CoLabora Lielvārde", "Lielvārde", "LV", latitude=56.7206, longitude=24.8103, region="Ogre",
+        amenities=("fibre", "desks", "printer"), street_address="Lāčplēša iela 1", website="https://colabora.lv/",
+        email="hello@colabora.lv", phone="+371 2000 0000", description='Desks, "coffee", and a river view;\\nweekly meetings.',
+        description_local="Koprades telpa pie Daugavas.", internet_download_mbps=300, internet_upload_mbps=50,
+        internet_measured_on=date(2026, 5, 1), desks=12, price_notes="€10 a day, €120 a month",
+        opening_hours={"mon": [["09:00", "17:00"]], "tue": [["09:00", "13:00"], ["14:00", "18:00"]], "sat": [["10:00", "14:00"]]},
+        source_url="https://www.ziedzeme.lv/colabora", location_precision="exact",
+    )  # fmt: skip
+    make_space(session, "SKOLA6", "Cēsis", "LV", region="Cēsis Municipality", amenities=("desks",))
+    make_space(session, "Ennis Hub", "Ennis", "IE", latitude=None, longitude=None)
+
+
+def facts(session: Session) -> dict[str, dict]:
+    session.expire_all()
+    return {space.name: {**listing_state(space), "source_url": space.source_url, "country": space.country_code}
+            for space in session.scalars(select(Space))}  # fmt: skip
+
+
+def empty(session: Session) -> None:
+    session.execute(delete(Revision))
+    session.execute(delete(Space))
+    session.commit()
+
+
+def run(database_url: str, *args: str):  # noqa: ANN201
+    return CliRunner().invoke(main, ["import", *args], env={"COWORKING_DATABASE_URL": database_url})
+
+
+@pytest.mark.parametrize("extension", ["csv", "geojson"])
+def test_an_export_imported_into_an_empty_database_gives_back_the_same_spaces(
+    client: TestClient, session: Session, database_url: str, tmp_path: Path, extension: str
+) -> None:
+    full_listing(session)
+    before = facts(session)
+    exported = tmp_path / f"spaces.{extension}"
+    exported.write_bytes(client.get(f"/data/spaces.{extension}").content)
+    empty(session)
+    dry = run(database_url, str(exported), "--dry-run")
+    assert dry.exit_code == 0 and "add: 3" in dry.output and "Dry run, nothing written" in dry.output, dry.output
+    assert session.scalar(select(func.count()).select_from(Space)) == 0
+    result = run(database_url, str(exported))
+    assert result.exit_code == 0 and "3 added" in result.output, result.output
+    assert facts(session) == before
+    # Imported again: nothing to do (never inserted twice).
+    again = run(database_url, str(exported))
+    assert "0 added, 0 updated" in again.output and "unchanged: 3" in again.output
+    history = client.get("/spaces/colabora-lielvarde/history").text
+    assert "Listing created by an import of network data." in history
+
+
+MESSY = (
+    "\ufeffName;City;Country;Latitude;Longitude;Website;Amenities\r\n"
+    "Skujenes kopstrādes telpa;Skujene;LV;57.0667;25.6833;skujene.lv;fast_internet;\r\n"
+    "Colabora Lielvarde;Lielvārde;LV;56.7206;24.8103;;\r\n"  # a likely duplicate of the listed CoLabora
+    "Kuldīgas hubs;Kuldīga;LV;91;21.96;;\r\n"  # no such latitude
+    "Berlin Loft;Berlin;DE;52.52;13.40;;\r\n"  # another country
+    "SALA;Aloja;LV;57.767;24.877;https://sala.lv;teleporter\r\n"  # an unknown amenity
+    "Jaunais hubs;Valmiera;LV;57.5385;25.4263;https://hubs.lv;desks\r\n"
+    "Jaunais Hubs;Valmiera;LV;57.5385;25.4263;;\r\n"  # the row above, again
+)
+
+
+def test_a_messy_spreadsheet_gets_a_report_with_line_numbers_and_only_good_rows_go_in(
+    session: Session, database_url: str, tmp_path: Path
+) -> None:
+    make_space(session, "CoLabora Lielvārde", "Lielvārde", "LV", latitude=56.7206, longitude=24.8103)
+    path = tmp_path / "partner.csv"
+    path.write_bytes(MESSY.encode("utf-8"))
+    report = run(database_url, str(path), "--country", "LV", "--dry-run")
+    assert report.exit_code == 0, report.output
+    lines = report.output.splitlines()
+    assert any(line.startswith("line 2: add Skujenes kopstrādes telpa") for line in lines)
+    assert any(line.startswith("line 3: duplicate Colabora Lielvarde") and "colabora-lielvarde" in line for line in lines)
+    assert any(line.startswith("line 4: refused Kuldīgas hubs") and "not on Earth" in line for line in lines)
+    assert any(line.startswith("line 5: refused Berlin Loft") and "you may import only into LV" in line for line in lines)
+    assert any(line.startswith("line 6: refused SALA") and "Choose amenities from the list" in line for line in lines)
+    assert any(line.startswith("line 7: add Jaunais hubs") for line in lines)
+    assert any(line.startswith("line 8: duplicate Jaunais Hubs") for line in lines)  # earlier in the same file
+    result = run(database_url, str(path), "--country", "LV")
+    assert "2 added, 0 updated" in result.output, result.output
+    session.expire_all()
+    skujene = session.scalar(select(Space).where(Space.name == "Skujenes kopstrādes telpa"))
+    assert skujene.website == "https://skujene.lv" and skujene.amenity_codes == ["fast_internet"]
+    # The partner's answer to the duplicate: line 3 updates the listed CoLabora instead.
+    merged = run(database_url, str(path), "--country", "LV", "--merge", "3=colabora-lielvarde")
+    assert "0 added, 1 updated" in merged.output, merged.output
+    assert session.scalar(select(func.count()).select_from(Space).where(Space.town == "Lielvārde")) == 1
+
+
+def test_bad_files_are_reported_never_a_traceback(session: Session, database_url: str, tmp_path: Path) -> None:
+    cases = {
+        "latin1.csv": ("name,town,country_code\nKuldīga hub,Kuldīga,LV\n".encode("latin-1", errors="replace") + "Ĉ".encode("cp1252", errors="replace") + b"\xe9\n", "not UTF-8"),
+        "columns.csv": (b"title,place\nA,B\n", "no column name, town, country_code"),
+        "empty.csv": (b"", "empty"),
+        "broken.geojson": (b"{not json", "cannot be read as JSON"),
+        "list.geojson": (b'{"type": "Feature"}', "not a GeoJSON FeatureCollection"),
+    }
+    for name, (content, message) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        result = run(database_url, str(path))
+        assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output, (name, result.output)
+    assert session.scalar(select(func.count()).select_from(Space)) == 0
+
+
+OVERPASS = {
+    "version": 0.6,
+    "elements": [
+        {"type": "node", "id": 101, "lat": 56.9496, "lon": 24.1052, "tags": {
+            "amenity": "coworking_space", "name": "Teikums", "addr:city": "Rīga", "addr:country": "LV", "addr:street": "Tērbatas iela",
+            "addr:housenumber": "14", "website": "https://teikums.lv", "opening_hours": "Mo-Fr 09:00-18:00", "wheelchair": "yes"}},
+        {"type": "way", "id": 202, "center": {"lat": 57.3119, "lon": 25.2706}, "tags": {
+            "office": "coworking", "name": "Cēsu Koprade", "addr:city": "Cēsis", "contact:email": "info@example.lv"}},
+        {"type": "node", "id": 303, "lat": 56.95, "lon": 24.1, "tags": {"amenity": "cafe", "name": "Not a coworking space"}},
+    ],
+}  # fmt: skip
+
+
+def test_openstreetmap_data_from_overpass(client: TestClient, session: Session, database_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "overpass.json"
+    path.write_text(json.dumps(OVERPASS))
+    result = run(database_url, str(path), "--country", "LV")
+    assert result.exit_code == 0 and "2 added" in result.output, result.output
+    session.expire_all()
+    teikums = session.scalar(select(Space).where(Space.name == "Teikums"))
+    assert teikums.street_address == "Tērbatas iela 14" and teikums.website == "https://teikums.lv"
+    assert teikums.opening_hours == {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+    assert teikums.amenity_codes == ["accessible"] and teikums.source_url == "https://www.openstreetmap.org/node/101"
+    cesis = session.scalar(select(Space).where(Space.name == "Cēsu Koprade"))
+    assert cesis.email == "info@example.lv" and (cesis.latitude, cesis.longitude) == (57.3119, 25.2706)
+    assert session.scalar(select(Space).where(Space.name == "Not a coworking space")) is None
+
+
+def test_a_builders_later_edit_is_kept_unless_the_partner_says_so(client: TestClient, session: Session, database_url: str, tmp_path: Path) -> None:
+    from coworking.accounts.permissions import Actor
+    from coworking.spaces.editing import edit_listing
+
+    space = make_space(session, "SKOLA6", "Cēsis", "LV")
+    path = tmp_path / "old.csv"
+    path.write_text("name,town,country_code,desks,updated_at\nSKOLA6,Cēsis,LV,8,2026-01-01T00:00:00+00:00\n")
+    from coworking.accounts.models import User
+
+    anna = User(email="anna@example.org", email_key="anna@example.org", password_hash="not used here")
+    session.add(anna)
+    session.commit()
+    actor = Actor(user_id=anna.id, builder_of=frozenset({space.id}))
+    edit_listing(session, actor, space, space.version, {**listing_state(space), "desks": 20}, "twenty desks now")
+    kept = run(database_url, str(path))
+    assert "kept SKOLA6" in kept.output and "0 updated" in kept.output, kept.output
+    session.expire_all()
+    assert session.get(Space, space.id).desks == 20
+    assert "1 updated" in run(database_url, str(path), "--overwrite").output
+    session.expire_all()
+    assert session.get(Space, space.id).desks == 8
+
+
+def test_nothing_is_half_imported(session: Session, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    records, columns = imports.read_records(MESSY.encode("utf-8"), "csv")
+    plan = imports.plan_import(session, records, columns, allowed_countries=frozenset({"LV"}), default_country="LV")
+    assert plan.count(imports.ADD) == 3
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(imports.revisions, "record", fail)  # after the spaces were flushed
+    with pytest.raises(RuntimeError):
+        imports.apply_import(session, plan, author_id=None, author_role="import", source="partner.csv")
+    with Session(engine) as fresh:
+        assert fresh.scalar(select(func.count()).select_from(Space)) == 0
