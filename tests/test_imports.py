@@ -188,7 +188,7 @@ def test_nothing_is_half_imported(session: Session, engine: Engine, tmp_path: Pa
     def fail(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(imports.revisions, "record", fail)  # after the spaces were flushed
+    monkeypatch.setattr(imports.revisions, "changed_fields", fail)  # after the spaces are written, before their revisions
     with pytest.raises(RuntimeError):
         imports.apply_import(session, plan, author_id=None, author_role="import", source="partner.csv")
     with Session(engine) as fresh:

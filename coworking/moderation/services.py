@@ -23,7 +23,7 @@ from coworking.core.mail import queue_mail
 from coworking.core.models import utcnow
 from coworking.core.text import fold
 from coworking.core.vocabulary import N_
-from coworking.geo.distance import box_around, distance_km
+from coworking.geo.distance import box_around, sphere_km
 from coworking.moderation.models import DigestSent, Submission
 from coworking.moderation.vocabulary import KINDS
 from coworking.spaces.editing import add_builder, author_role, create_listing
@@ -111,12 +111,20 @@ def looks_like(
 ) -> bool:
     """The duplicate rule (proposals and imports): a name a few letters, or at most two words, apart
     (folded as search folds), in the same town or within 1 km."""
-    same_town = fold(town) == fold(other_town)
-    close = point is not None and other_point is not None and distance_km(point, other_point) <= DUPLICATE_KM
-    if not (same_town or close):
-        return False
-    wanted, listed = fold(name), fold(other_name)
-    return Levenshtein.distance(wanted, listed) <= NAME_EDITS or Levenshtein.distance(wanted.split(), listed.split()) <= WORD_EDITS
+    return names_alike(fold(name), fold(other_name)) and (fold(town) == fold(other_town) or near(point, other_point))
+
+
+def names_alike(folded: str, other: str) -> bool:
+    """Folded names a few letters, or at most two words, apart (the cheap half of the rule: asked first)."""
+    return (
+        Levenshtein.distance(folded, other, score_cutoff=NAME_EDITS) <= NAME_EDITS
+        or Levenshtein.distance(folded.split(), other.split(), score_cutoff=WORD_EDITS) <= WORD_EDITS
+    )
+
+
+def near(point: tuple[float, float] | None, other: tuple[float, float] | None) -> bool:
+    # Within 1 km: the sphere is exact enough at this distance (the ellipsoid differs by < 0.5 %).
+    return point is not None and other is not None and sphere_km(point, other) <= DUPLICATE_KM
 
 
 def propose_space(
