@@ -115,11 +115,15 @@ def looks_like(
 
 
 def names_alike(folded: str, other: str) -> bool:
-    """Folded names a few letters, or at most two words, apart (the cheap half of the rule: asked first)."""
-    return (
-        Levenshtein.distance(folded, other, score_cutoff=NAME_EDITS) <= NAME_EDITS
-        or Levenshtein.distance(folded.split(), other.split(), score_cutoff=WORD_EDITS) <= WORD_EDITS
-    )
+    """Folded names a few letters apart, or with at most two words that differ and at least one in common
+    ("CoLabora Lielvārde" and "CoLabora coworking Lielvārde"; not "Ogres bibliotēka" and "Biznesa
+    vēstniecība", whose every word differs). The cheap half of the rule: asked first."""
+    if Levenshtein.distance(folded, other, score_cutoff=NAME_EDITS) <= NAME_EDITS:
+        return True
+    words, other_words = folded.split(), other.split()
+    if not set(words) & set(other_words):
+        return False
+    return Levenshtein.distance(words, other_words, score_cutoff=WORD_EDITS) <= WORD_EDITS
 
 
 def near(point: tuple[float, float] | None, other: tuple[float, float] | None) -> bool:

@@ -108,8 +108,12 @@ class Space(Timestamped, Base):
     __mapper_args__ = {"version_id_col": version}
 
     def refresh_search_text(self) -> None:
-        parts = [self.name, self.town, self.region, self.description, self.description_local]
-        self.search_text = fold(" ".join(filter(None, parts)))
+        self.search_text = Space.search_text_of(self.name, self.town, self.region, self.description, self.description_local)
+
+    @staticmethod
+    def search_text_of(*parts: str | None) -> str:
+        """What search compares: name, town, region and descriptions, folded."""
+        return fold(" ".join(filter(None, parts)))
 
     @property
     def amenity_codes(self) -> list[str]:
