@@ -43,7 +43,7 @@ from coworking.core.settings import Settings
 from coworking.core.storage import build_media_store
 from coworking.core.web import install_template_globals
 from coworking.countries.controllers import CountryPages
-from coworking.exchange.controllers import DataDownloads
+from coworking.exchange.controllers import DataDownloads, PartnerImportPages
 from coworking.geo.api import PlacesApi
 from coworking.geo.controllers import PlacePages
 from coworking.geo.geocoders import build_geocoder
@@ -140,6 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NetworkPages,
             CountryPages,
             DataDownloads,
+            PartnerImportPages,
             NetworksApi,
             AccountPages,
             BuilderProfilePages,
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 ),
                 "rate_limiter": build_rate_limiter(settings.redis_url, engine),
                 "media": build_media_store(settings.media_dir),
+                "staged_imports": build_media_store(settings.imports_dir),
                 "geocoder": build_geocoder(settings.geocoder, engine, settings.geocoder_user_agent),
                 "map_grids": grid_cache(),
                 # Counts over every space (home, search form, about): a scan worth doing every 30 s, not per request.

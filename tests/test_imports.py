@@ -5,6 +5,7 @@ a builder's later edit is kept; nothing is ever half-imported."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from coworking.revisions.models import Revision
 from coworking.spaces.listing import listing_state
 from coworking.spaces.models import Space
 from tests.factories import make_space
+from tests.test_accounts import fresh  # noqa: F401
 
 
 def full_listing(session: Session) -> None:
@@ -193,3 +195,43 @@ def test_nothing_is_half_imported(session: Session, engine: Engine, tmp_path: Pa
         imports.apply_import(session, plan, author_id=None, author_role="import", source="partner.csv")
     with Session(engine) as fresh:
         assert fresh.scalar(select(func.count()).select_from(Space)) == 0
+
+
+def test_a_partner_imports_into_their_country_after_a_dry_run(
+    client: TestClient, fresh: TestClient, session: Session, tmp_path: Path  # noqa: F811
+) -> None:
+    from coworking.accounts.roles import grant_partner
+    from coworking.accounts.services import create_admin
+    from tests.test_accounts import PASSWORD, csrf, register_and_verify, sign_in
+
+    make_space(session, "CoLabora Lielvārde", "Lielvārde", "LV", latitude=56.7206, longitude=24.8103)
+    admin = create_admin(session, None, "admin@example.org", PASSWORD)
+    for who, country in (("lv.partner@example.org", "LV"), ("ie.partner@example.org", "IE")):
+        register_and_verify(client if country == "LV" else fresh, session, who)
+        grant_partner(session, client.app.state.sessions, admin.id, who, country, None)
+    assert sign_in(client, email="lv.partner@example.org").status_code == 303
+    assert sign_in(fresh, email="ie.partner@example.org").status_code == 303
+
+    def upload(who: TestClient, content: bytes, file_format: str = "csv"):  # noqa: ANN202
+        return who.post("/partner/import", data={"format": file_format, "_csrf_token": csrf(who, "/partner/import")},
+                        files={"file": ("partner.csv", content, "text/csv")}, follow_redirects=False)  # fmt: skip
+
+    report = upload(client, MESSY.encode("utf-8"))
+    assert report.status_code == 200, report.text[:500]
+    text = report.text
+    assert "What this file would do" in text and "you may import only into LV" in text and "These coordinates are not on Earth" in text
+    assert 'name="merge_3"' in text and '<option value="colabora-lielvarde">' in text
+    assert session.scalar(select(func.count()).select_from(Space)) == 1  # a dry run writes nothing
+    token = re.search(r'action="/partner/import/([0-9a-f]{32})"', text).group(1)
+    # Only the partner who sent it can confirm it.
+    assert fresh.post(f"/partner/import/{token}", data={"_csrf_token": csrf(fresh)}, follow_redirects=False).status_code == 404
+    done = client.post(f"/partner/import/{token}", data={"merge_3": "colabora-lielvarde", "_csrf_token": csrf(client)}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/partner/import?added=2&updated=1"
+    assert client.post(f"/partner/import/{token}", data={"_csrf_token": csrf(client)}, follow_redirects=False).status_code == 404  # once
+    revision = session.scalar(select(Revision).where(Revision.kind == "import"))
+    assert revision.author_role == "partner" and revision.summary == "Import: partner.csv"
+    # A bad file comes back with its message; a builder or a visitor may not import at all.
+    bad = upload(client, b"\xff\xfe not utf-8")
+    assert bad.status_code == 400 and "not UTF-8" in bad.text
+    fresh.cookies.clear()
+    assert fresh.get("/partner/import").status_code == 401

@@ -56,6 +56,8 @@ class Permission(StrEnum):
     # country), admins.
     MODERATION_READ = "moderation:read"
     MODERATION_DECIDE = "moderation:decide"
+    # Import a file of spaces into a country's listings: its partners, admins.
+    DATA_IMPORT = "data:import"
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE, Permission.SPACE_CLAIM, Permis
 ADMINS_ONLY = frozenset({Permission.SECURITY_LOG_READ, Permission.ROLES_MANAGE})
 # A partner of the listing's country, or an admin.
 MODERATORS = frozenset({Permission.SPACE_REVERT, Permission.MODERATION_READ, Permission.MODERATION_DECIDE})
+# A partner of any country, or an admin, whatever listing is named: an import checks each row's country.
+PARTNERS = frozenset({Permission.DATA_IMPORT})
 
 
 def can(actor: Actor, permission: Permission, resource: Listing | None = None) -> bool:
@@ -114,6 +118,8 @@ def can(actor: Actor, permission: Permission, resource: Listing | None = None) -
         return True
     if actor.is_admin:
         return True
+    if permission in PARTNERS:
+        return bool(actor.partner_countries)
     if permission in MODERATORS:
         return bool(actor.partner_countries) if resource is None else resource.country_code in actor.partner_countries
     if permission is Permission.SPACE_EDIT:

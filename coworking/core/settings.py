@@ -68,6 +68,8 @@ class Settings:
     data_licence_url: str = "https://creativecommons.org/licenses/by/4.0/"
     # Uploaded photos (re-encoded copies), when they are kept on disk (core.storage).
     media_dir: Path = field(default=PROJECT_ROOT / "var" / "media")
+    # Files a partner uploaded for import, kept between the dry run and the confirmation.
+    imports_dir: Path = field(default=PROJECT_ROOT / "var" / "imports")
     templates_dir: Path = field(default=PROJECT_ROOT / "templates")
     static_dir: Path = field(default=PROJECT_ROOT / "static")
 
@@ -93,6 +95,7 @@ class Settings:
             session_lifetime_days=int(env.get("COWORKING_SESSION_LIFETIME_DAYS", "14")),
             debug=env.get("COWORKING_DEBUG", "").lower() in _TRUE,
             media_dir=Path(env.get("COWORKING_MEDIA_DIR", var_dir / "media")),
+            imports_dir=var_dir / "imports",
             data_licence=env.get("COWORKING_DATA_LICENCE", "CC BY 4.0"),
             data_licence_url=env.get("COWORKING_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"),
         )

@@ -4,14 +4,26 @@ search's, as on /spaces), streamed, open to other sites, each naming its licence
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated, Any
 
-from litestar import Controller, Request, get
-from litestar.response import Stream
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Stream, Template
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from coworking.accounts.permissions import Permission
+from coworking.accounts.permissions import Actor, Permission
+from coworking.core.db import DbSession
+from coworking.core.errors import InvalidInput
 from coworking.core.models import utcnow
 from coworking.core.ratelimit import Limit, check
-from coworking.core.web import ip_of, public_url
+from coworking.core.security import CSRF_FORM
+from coworking.core.vocabulary import N_
+from coworking.core.web import Form, form_text, ip_of, page, public_url
+from coworking.exchange import imports
 from coworking.exchange.export import Licence, csv_chunks, exported_rows, geojson_chunks
 from coworking.spaces.query import Search, SpaceQuery, build_space_query
 from coworking.spaces.services import resolve_origin
@@ -61,3 +73,75 @@ class DataDownloads(Controller):
     @get("/spaces.geojson", sync_to_thread=True)
     def spaces_geojson(self, request: Request, search: Search) -> Stream:
         return self._stream(request, search, "geojson", "application/geo+json")
+
+
+# An upload to import: the file and how to read it (the body may be a little over the file's limit).
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+ImportUpload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+def _import_page(request: Request, *, plan: imports.ImportPlan | None = None, token: str | None = None,
+                 errors: dict[str, str] | None = None, typed: dict[str, Any] | None = None, status_code: int = 200) -> Template:  # fmt: skip
+    actor = request.state.actor
+    countries = None if actor.is_admin else sorted(actor.partner_countries)
+    context = {"plan": plan, "token": token, "errors": errors or {}, "form": typed or {}, "countries": countries, "formats": imports.FORMATS}
+    return page(request, "exchange/import.html", context, status_code=status_code)
+
+
+class PartnerImportPages(Controller):
+    """A partner imports a file of spaces into their countries: a dry run first, then one confirmation."""
+
+    path = "/partner/import"
+    include_in_schema = False
+    opt = {"permission": Permission.DATA_IMPORT, CSRF_FORM: True}
+
+    @get("/", name="partner-import")
+    async def form(self, request: Request) -> Template:
+        return _import_page(request)
+
+    @post("/", request_max_body_size=MAX_IMPORT_BYTES + 1024 * 1024, sync_to_thread=True)
+    def dry_run(self, request: Request, db_session: DbSession, data: ImportUpload) -> Template:
+        actor = request.state.actor
+        upload = data.get("file")
+        file_format = form_text(data, "format")
+        typed = {"format": file_format, "overwrite": form_text(data, "overwrite")}
+        content = upload.file.read(MAX_IMPORT_BYTES + 1) if isinstance(upload, UploadFile) else b""
+        try:
+            if not content:
+                raise InvalidInput({"file": N_("Choose a file to import.")})
+            if len(content) > MAX_IMPORT_BYTES:
+                raise InvalidInput({"file": N_("This file is over 20 MB: split it by country or region.")})
+            plan = _plan(db_session, actor, content, file_format, typed["overwrite"] == "yes", {})
+        except InvalidInput as error:
+            return _import_page(request, errors=error.errors, typed=typed, status_code=400)
+        token = imports.stage(request.app.state.staged_imports, actor.user_id, content, file_format, upload.filename or "upload")
+        return _import_page(request, plan=plan, token=token, typed=typed)
+
+    @post("/{token:str}", sync_to_thread=True)
+    def confirm(self, request: Request, db_session: DbSession, token: FromPath[str], data: Form) -> Template | Redirect:
+        actor = request.state.actor
+        found = imports.staged(request.app.state.staged_imports, actor.user_id, token)
+        if found is None:
+            raise NotFoundException("No such import waiting for you")
+        merges = {int(key[len("merge_"):]): form_text(data, key) for key in data if key.startswith("merge_") and key[len("merge_"):].isdigit() and form_text(data, key)}
+        overwrite = form_text(data, "overwrite") == "yes"
+        plan = _plan(db_session, actor, found.data, found.file_format, overwrite, merges)
+        try:
+            added, updated = imports.apply_import(
+                db_session, plan, author_id=actor.user_id, author_role="admin" if actor.is_admin else "partner", source=found.name
+            )
+        except IntegrityError:
+            # Listed meanwhile under a name the file adds: the report, made again, shows it; nothing was written.
+            fresh = _plan(db_session, actor, found.data, found.file_format, overwrite, merges)
+            errors = {"file": N_("The listings changed while you were checking: here is the report again.")}
+            return _import_page(request, plan=fresh, token=found.token, errors=errors, status_code=409)
+        imports.unstage(request.app.state.staged_imports, found)
+        return Redirect(path=f"/partner/import?added={added}&updated={updated}", status_code=303)
+
+
+def _plan(db: Session, actor: Actor, content: bytes, file_format: str, overwrite: bool, merges: dict[int, str]) -> imports.ImportPlan:
+    """The dry run, as this partner may import: into their countries (an admin: anywhere)."""
+    records, columns = imports.read_records(content, file_format)
+    allowed = None if actor.is_admin else actor.partner_countries
+    default = next(iter(actor.partner_countries)) if not actor.is_admin and len(actor.partner_countries) == 1 else None
+    return imports.plan_import(db, records, columns, allowed_countries=allowed, default_country=default, overwrite_builder_edits=overwrite, merges=merges)

@@ -17,6 +17,7 @@ import csv
 import gc
 import io
 import json
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session, selectinload
 from coworking.core.errors import InvalidInput
 from coworking.core.i18n import is_country_code
 from coworking.core.models import utcnow
+from coworking.core.storage import MediaStore
 from coworking.core.text import fold, slugify
 from coworking.core.vocabulary import N_, WEEKDAY_CODES
 from coworking.moderation.services import NAME_EDITS, names_alike, near
@@ -573,3 +575,41 @@ def describe(row: PlannedRow, translate: Any) -> str:  # noqa: ANN401 - a core.i
     candidates = f" (like: {', '.join(row.candidates)})" if row.candidates else ""
     text = f"line {row.line}: {row.action} {row.name or '?'} ({row.town or '?'}, {row.country_code or '?'}){target}{candidates}"
     return f"{text}: {reasons}" if reasons else text
+
+
+# -- a partner's upload, between the dry run and the confirmation -----------------------------------
+
+
+@dataclass(frozen=True)
+class Staged:
+    token: str
+    data: bytes
+    file_format: str
+    name: str
+
+
+def stage(store: MediaStore, user_id: int, data: bytes, file_format: str, name: str) -> str:
+    """Keep an uploaded file for its confirmation; only the person who sent it can confirm it."""
+    token = secrets.token_hex(16)
+    store.save(f"{token}.data", data)
+    store.save(f"{token}.json", json.dumps({"user": user_id, "format": file_format, "name": name[:200]}).encode("utf-8"))
+    return token
+
+
+def staged(store: MediaStore, user_id: int, token: str) -> Staged | None:
+    """The file ``user_id`` staged under ``token``; None for anyone else's, or one confirmed already."""
+    if not token.isalnum() or len(token) != 32:
+        return None
+    meta = store.read(f"{token}.json")
+    if meta is None:
+        return None
+    about = json.loads(meta)
+    data = store.read(f"{token}.data")
+    if about["user"] != user_id or data is None:
+        return None
+    return Staged(token, data, about["format"], about["name"])
+
+
+def unstage(store: MediaStore, found: Staged) -> None:
+    store.delete(f"{found.token}.data")
+    store.delete(f"{found.token}.json")

@@ -107,6 +107,8 @@ def test_claim_approve_edit_merge_and_revert(
     accessible(partner, f"listing-{language}-moderation")
     partner.locator("form[action$='/approve'] button").first.click()
     expect(partner).to_have_url(re.compile(r"/moderation\?decided=approved$"))
+    partner.goto("/partner/import")
+    accessible(partner, f"listing-{language}-import")
 
     # The builder signs in again (a new role, a new session) and edits hours and internet speed.
     sign_in(builder, builder_email)
