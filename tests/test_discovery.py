@@ -102,3 +102,13 @@ def test_a_gzipped_answer_keeps_its_tag_from_one_second_to_the_next() -> None:
     body = b"<html>the same page</html>" * 40
     assert _tag(gzip.compress(body, mtime=1), gzipped=True) == _tag(gzip.compress(body, mtime=2), gzipped=True)
     assert _tag(gzip.compress(body, mtime=1), gzipped=True) != _tag(gzip.compress(body + b"!", mtime=1), gzipped=True)
+
+
+def test_the_api_reference_is_drawn_from_the_openapi_document(client: TestClient) -> None:
+    page = client.get("/api")
+    assert page.status_code == 200 and "<script" not in page.text.split("</main>")[0].split("<main")[1]
+    document = client.get("/schema/openapi.json").json()
+    for path, item in document["paths"].items():
+        for method in item:
+            assert f"<code>{method.upper()} {path}</code>" in page.text
+    assert "<code>near</code>" in page.text and "/schema/openapi.json" in page.text

@@ -60,6 +60,19 @@ class SitePages(Controller):
             },
         )
 
+    @get("/api", name="api-reference")
+    async def api_reference(self, request: Request) -> Template:
+        """The API's reference, drawn on the server from its OpenAPI document: no viewer script to fetch
+        on a slow connection, nothing the site's CSP would have to allow."""
+        document = request.app.openapi_schema.to_schema()
+        operations = [
+            (path, method.upper(), operation)
+            for path, item in document["paths"].items()
+            for method, operation in item.items()
+            if method in ("get", "post", "put", "patch", "delete")
+        ]
+        return page(request, "site/api_reference.html", {"document": document, "operations": operations})
+
     @get("/about", name="about", sync_to_thread=True)
     def about(self, request: Request, db_session: DbSession) -> Template:
         return page(

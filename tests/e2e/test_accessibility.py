@@ -30,6 +30,7 @@ PAGES = [
     ("networks", "/networks", 200),
     ("network", "/network", 200),
     ("about", "/about", 200),
+    ("api-reference", "/api", 200),
     ("map", "/map?country=LV", 200),
     ("countries", "/countries", 200),
     ("country", "/countries/lv", 200),
