@@ -48,7 +48,7 @@ from coworking.geo.api import PlacesApi
 from coworking.geo.controllers import PlacePages
 from coworking.geo.geocoders import build_geocoder
 from coworking.map.api import MapApi
-from coworking.map.controllers import MapPage
+from coworking.map.controllers import EmbedPages, MapPage
 from coworking.map.services import grid_cache
 from coworking.moderation.controllers import (
     ListingCheckPages,
@@ -134,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ListingCheckPages,
             SpacesApi,
             MapPage,
+            EmbedPages,
             MapApi,
             PlacePages,
             PlacesApi,

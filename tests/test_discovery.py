@@ -112,3 +112,20 @@ def test_the_api_reference_is_drawn_from_the_openapi_document(client: TestClient
         for method in item:
             assert f"<code>{method.upper()} {path}</code>" in page.text
     assert "<code>near</code>" in page.text and "/schema/openapi.json" in page.text
+
+
+def test_only_the_embed_map_may_be_framed_and_it_sets_no_cookie(client: TestClient, session: Session) -> None:
+    make_space(session, "SKOLA6", "Cēsis", "LV")
+    make_space(session, "Ennis Hub", "Ennis", "IE")
+    embed = client.get("/embed/map?country=LV")
+    assert embed.status_code == 200 and "set-cookie" not in embed.headers
+    assert "frame-ancestors *" in embed.headers["content-security-policy"] and "x-frame-options" not in embed.headers
+    assert '<base target="_blank">' in embed.text and 'name="country" value="LV"' in embed.text
+    assert "SKOLA6" in embed.text and "Ennis Hub" not in embed.text  # the list for browsers without JavaScript
+    for path in ("/", "/map", "/embed", "/spaces/skola6"):
+        response = client.get(path)
+        assert response.headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in response.headers["content-security-policy"], path
+    assert client.get("/embed/map?country=XX").status_code == 400
+    builder = client.get("/embed?country=lv&height=600").text
+    assert "&lt;iframe src=&#34;http://testserver.local/embed/map?country=LV&#34;" in builder and "height=&#34;600&#34;" in builder
+    assert '<iframe src="http://testserver.local/embed/map?country=LV"' in builder  # the preview

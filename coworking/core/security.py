@@ -18,7 +18,11 @@ OPEN_READS = ("/api/", "/data/", "/feeds/", "/schema/")
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-def content_security_policy(settings: Settings) -> str:
+# Pages other sites may show in a frame (the embeddable map): only these, and they set no cookie.
+EMBED_PREFIX = "/embed/"
+
+
+def content_security_policy(settings: Settings, *, framable: bool = False) -> str:
     """No inline script anywhere; map tiles may come from the configured tile server only."""
     tiles = urlsplit(settings.tile_url.replace("{s}", "a"))
     tile_origin = f"{tiles.scheme}://{tiles.netloc}" if tiles.netloc else ""
@@ -35,7 +39,7 @@ def content_security_policy(settings: Settings) -> str:
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",
-            "frame-ancestors 'none'",
+            "frame-ancestors *" if framable else "frame-ancestors 'none'",
         ]
     )
 
@@ -52,11 +56,15 @@ def security_headers(settings: Settings):  # noqa: ANN201
     }
     if settings.https:
         headers["Strict-Transport-Security"] = HSTS
+    # An embed page: any site may frame it (and nothing else may be framed anywhere).
+    embed_headers = {name: value for name, value in headers.items() if name != "X-Frame-Options"}
+    embed_headers["Content-Security-Policy"] = content_security_policy(settings, framable=True)
 
     async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] == "http.response.start":
             response_headers = MutableScopeHeaders.from_message(message)
-            for name, value in headers.items():
+            chosen = embed_headers if scope.get("path", "").startswith(EMBED_PREFIX) else headers
+            for name, value in chosen.items():
                 if name not in response_headers:
                     response_headers[name] = value
             if scope.get("method") in ("GET", "HEAD") and scope.get("path", "").startswith(OPEN_READS):

@@ -31,6 +31,8 @@ PAGES = [
     ("network", "/network", 200),
     ("about", "/about", 200),
     ("api-reference", "/api", 200),
+    ("embed-builder", "/embed?country=LV", 200),
+    ("embed-map", "/embed/map?country=LV", 200),
     ("map", "/map?country=LV", 200),
     ("countries", "/countries", 200),
     ("country", "/countries/lv", 200),
