@@ -139,3 +139,21 @@ def test_weekly_occurrences_are_counted_within_a_window() -> None:
     once = Activity(title="y", starts_at=datetime(2026, 11, 30, 23, tzinfo=UTC))
     assert occurrences_between(once, start, end) == 1 and occurrences_between(once, end, end + timedelta(days=30)) == 0
     assert occurrences_between(Activity(title="z"), start, end) == 0
+
+
+def test_activities_as_icalendar(client: TestClient, network: None, session: Session) -> None:
+    from icalendar import Calendar
+
+    weekly = make_activity("Weekly resident meeting", utcnow() + timedelta(days=1), recurrence="weekly", description="Tea & <talk>")
+    make_space(session, "Kafija Hub", "Sigulda", "LV", activities=[weekly, make_activity("Undated evening")])
+    response = client.get("/data/activities.ics?country=lv")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(response.content)
+    events = {str(event["summary"]): event for event in calendar.walk("VEVENT")}
+    assert set(events) == {"Resident meeting", "Weekly resident meeting"}  # the undated one is no event
+    assert events["Weekly resident meeting"]["rrule"]["FREQ"] == ["WEEKLY"]
+    assert str(events["Weekly resident meeting"]["description"]) == "Tea & <talk>"
+    assert str(events["Resident meeting"]["url"]) == "http://testserver.local/spaces/colabora-lielvarde"
+    assert "CC BY 4.0" in str(calendar["x-wr-caldesc"])
+    assert not list(Calendar.from_ical(client.get("/data/activities.ics?country=IE").content).walk("VEVENT"))
+    assert client.get("/data/activities.ics?country=XX").status_code == 400

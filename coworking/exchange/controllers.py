@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
@@ -24,8 +24,8 @@ from coworking.core.security import CSRF_FORM
 from coworking.core.vocabulary import N_
 from coworking.core.web import Form, form_text, ip_of, page, public_url
 from coworking.exchange import imports
-from coworking.exchange.export import Licence, csv_chunks, exported_rows, geojson_chunks
-from coworking.spaces.query import Search, SpaceQuery, build_space_query
+from coworking.exchange.export import Licence, activities_calendar, csv_chunks, exported_rows, geojson_chunks
+from coworking.spaces.query import Filters, Search, SpaceQuery, build_space_query
 from coworking.spaces.services import resolve_origin
 
 # A download reads every space it names: plenty for people and scripts, not a way to keep a server busy.
@@ -69,6 +69,19 @@ class DataDownloads(Controller):
     @get("/spaces.csv", sync_to_thread=True)
     def spaces_csv(self, request: Request, search: Search) -> Stream:
         return self._stream(request, search, "csv", "text/csv")
+
+    @get("/activities.ics", sync_to_thread=True)
+    def activities_ics(self, request: Request, db_session: DbSession, filters: Filters) -> Response[bytes]:
+        """The dated activities of the spaces a search finds (its filters), for a calendar app to subscribe to."""
+        check(request.app.state.rate_limiter, [(DOWNLOADS_PER_IP, ip_of(request))])
+        query = build_space_query(filters)
+        body = activities_calendar(db_session, query, utcnow(), licence_of(request), lambda path: public_url(request, path))
+        return Response(
+            body,
+            media_type="text/calendar",
+            headers={"Content-Disposition": f'inline; filename="{_file_name(query, "ics").replace("spaces", "activities")}"',
+                     "Link": f'<{request.app.state.settings.data_licence_url}>; rel="license"', "Cache-Control": "public, max-age=600"},
+        )  # fmt: skip
 
     @get("/spaces.geojson", sync_to_thread=True)
     def spaces_geojson(self, request: Request, search: Search) -> Stream:
