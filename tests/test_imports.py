@@ -235,3 +235,14 @@ def test_a_partner_imports_into_their_country_after_a_dry_run(
     assert bad.status_code == 400 and "not UTF-8" in bad.text
     fresh.cookies.clear()
     assert fresh.get("/partner/import").status_code == 401
+
+
+def test_a_merge_never_reaches_another_countrys_listing(session: Session) -> None:
+    irish = make_space(session, "Ennis Hub", "Ennis", "IE")
+    rows = "name,town,country_code,desks\nEnnis Hub,Ennis,LV,99\nEnnis Hub,Ennis,IE,99\n"
+    records, columns = imports.read_records(rows.encode(), "csv")
+    plan = imports.plan_import(session, records, columns, allowed_countries=frozenset({"LV"}), merges={2: irish.slug, 3: irish.slug})
+    assert [row.action for row in plan.rows] == [imports.ADD, imports.REFUSED]
+    imports.apply_import(session, plan, author_id=None, author_role="import", source="forged.csv")
+    session.expire_all()
+    assert session.get(Space, irish.id).desks is None

@@ -372,6 +372,8 @@ def _plan_row(
         space = None  # a slug of another country's listing: matched by name instead
     slug = (space.slug if space else None) or index.by_key.get((country, name, town)) or merges.get(record.line)
     space = index.by_slug.get(slug) if slug else None
+    if space is not None and space.country_code != country:
+        space = None  # a merge into another country's listing (a forged form, say): never; the row is new
     form = _form(values, columns, space, name, town)
     try:
         wanted = parse_listing(form, today)
