@@ -132,6 +132,11 @@ def createadmin(email: str, password: str) -> None:
         engine.dispose()
 
 
+def _site_origin(settings: Settings) -> str:
+    """The site as commands name it in links: its first allowed host (COWORKING_ALLOWED_HOSTS)."""
+    return f"{'https' if settings.https else 'http'}://{settings.allowed_hosts[0]}"
+
+
 def _mail_job(job):  # noqa: ANN001, ANN202 - job(session, mailer) -> its result
     """Run a job that writes mail, in one database session, with a mailer for commands: the site's first
     language, links on its first allowed host (the one it is known by, COWORKING_ALLOWED_HOSTS)."""
@@ -142,7 +147,7 @@ def _mail_job(job):  # noqa: ANN001, ANN202 - job(session, mailer) -> its result
     from coworking.core.i18n import translator
 
     settings = Settings.from_env()
-    origin = f"{'https' if settings.https else 'http'}://{settings.allowed_hosts[0]}"
+    origin = _site_origin(settings)
     mailer = Mailer(translator(settings.locales[0]), lambda path: origin + path)
     engine = make_engine(settings.database_url)
     try:
@@ -192,7 +197,7 @@ def export(file_format: str, country: tuple[str, ...], output: str | None) -> No
         raise click.BadParameter("; ".join(error.errors.values()), param_hint="--country") from None
     engine = make_engine(settings.database_url)
     now = utcnow()
-    site = f"{'https' if settings.https else 'http'}://{settings.allowed_hosts[0]}/"
+    site = _site_origin(settings) + "/"
     rows = exported_rows(engine, query, now)
     chunks = csv_chunks(rows) if file_format == "csv" else geojson_chunks(rows, Licence(settings.data_licence, settings.data_licence_url, site), now)
     target = open(output, "wb") if output else sys.stdout.buffer  # noqa: SIM115 - closed below, unless stdout

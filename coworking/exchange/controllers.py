@@ -37,11 +37,12 @@ def licence_of(request: Request) -> Licence:
     return Licence(settings.data_licence, settings.data_licence_url, public_url(request, "/"))
 
 
-def _file_name(query: SpaceQuery, extension: str) -> str:
-    """``rural-coworking-spaces-lv-2026-11-28.csv``: what it holds (a country, Europe, a search) and its date."""
+def _file_name(query: SpaceQuery, extension: str, holds: str = "spaces") -> str:
+    """``rural-coworking-spaces-lv-2026-11-28.csv``: what it holds (spaces or activities, of a country, of
+    Europe, of a search) and its date."""
     scope = "-".join(code.lower() for code in query.countries[:3]) or "europe"
     narrowed = query.q or query.regions or query.amenities or query.upcoming or query.bbox or query.by_distance
-    return f"rural-coworking-spaces-{scope}{'-search' if narrowed else ''}-{utcnow().date().isoformat()}.{extension}"
+    return f"rural-coworking-{holds}-{scope}{'-search' if narrowed else ''}-{utcnow().date().isoformat()}.{extension}"
 
 
 class DataDownloads(Controller):
@@ -75,12 +76,13 @@ class DataDownloads(Controller):
         """The dated activities of the spaces a search finds (its filters), for a calendar app to subscribe to."""
         check(request.app.state.rate_limiter, [(DOWNLOADS_PER_IP, ip_of(request))])
         query = build_space_query(filters)
-        body = activities_calendar(db_session, query, utcnow(), licence_of(request), lambda path: public_url(request, path))
+        licence = licence_of(request)
+        body = activities_calendar(db_session, query, utcnow(), licence, lambda path: public_url(request, path))
         return Response(
             body,
             media_type="text/calendar",
-            headers={"Content-Disposition": f'inline; filename="{_file_name(query, "ics").replace("spaces", "activities")}"',
-                     "Link": f'<{request.app.state.settings.data_licence_url}>; rel="license"', "Cache-Control": "public, max-age=600"},
+            headers={"Content-Disposition": f'inline; filename="{_file_name(query, "ics", holds="activities")}"',
+                     "Link": f'<{licence.url}>; rel="license"', "Cache-Control": "public, max-age=600"},
         )  # fmt: skip
 
     @get("/spaces.geojson", sync_to_thread=True)

@@ -33,8 +33,8 @@ CSV_COLUMNS = (
 )  # fmt: skip
 # Rows read from the database at a time, and written out together.
 BATCH = 500
-# OpenStreetMap's day abbreviations: "Mo-Fr 09:00-17:00" is what other tools read.
-_OSM_DAYS = dict(zip(WEEKDAY_CODES, ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"), strict=True))
+# OpenStreetMap's day abbreviations: "Mo-Fr 09:00-17:00" is what other tools read (and imports parse).
+OSM_DAYS = dict(zip(WEEKDAY_CODES, ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"), strict=True))
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def osm_opening_hours(hours: dict[str, list[list[str]]] | None) -> str:
     if not hours:
         return ""
     return "; ".join(
-        f"{_OSM_DAYS[day]} " + ",".join(f"{opens}-{closes}" for opens, closes in hours[day])
+        f"{OSM_DAYS[day]} " + ",".join(f"{opens}-{closes}" for opens, closes in hours[day])
         for day in WEEKDAY_CODES
         if hours.get(day)
     )

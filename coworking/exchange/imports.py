@@ -36,6 +36,7 @@ from coworking.core.models import utcnow
 from coworking.core.storage import MediaStore
 from coworking.core.text import fold, slugify
 from coworking.core.vocabulary import N_, WEEKDAY_CODES
+from coworking.exchange.export import OSM_DAYS
 from coworking.moderation.services import NAME_EDITS, names_alike, near
 from coworking.revisions import services as revisions
 from coworking.revisions.models import Revision
@@ -52,7 +53,8 @@ ALIASES = {
 REQUIRED = ("name", "town")
 # What the plan decides for each row.
 ADD, UPDATE, UNCHANGED, KEPT, DUPLICATE, REFUSED = "add", "update", "unchanged", "kept", "duplicate", "refused"
-_OSM_DAYS = {"Mo": "mon", "Tu": "tue", "We": "wed", "Th": "thu", "Fr": "fri", "Sa": "sat", "Su": "sun"}
+# "Mo" → "mon": the export's table, read the other way.
+_OSM_DAYS = {osm: day for day, osm in OSM_DAYS.items()}
 _DAY_ORDER = list(_OSM_DAYS)
 
 
