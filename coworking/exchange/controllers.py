@@ -41,7 +41,7 @@ def _file_name(query: SpaceQuery, extension: str, holds: str = "spaces") -> str:
     """``rural-coworking-spaces-lv-2026-11-28.csv``: what it holds (spaces or activities, of a country, of
     Europe, of a search) and its date."""
     scope = "-".join(code.lower() for code in query.countries[:3]) or "europe"
-    narrowed = query.q or query.regions or query.amenities or query.upcoming or query.bbox or query.by_distance
+    narrowed = query.q or query.regions or query.amenities or query.upcoming or query.network_pass or query.bbox or query.by_distance
     return f"rural-coworking-{holds}-{scope}{'-search' if narrowed else ''}-{utcnow().date().isoformat()}.{extension}"
 
 

@@ -29,7 +29,7 @@ CSV_COLUMNS = (
     "name", "town", "country_code", "region", "lat", "lon", "website", "amenities", "source_url",
     "slug", "location_precision", "street_address", "email", "phone", "description", "description_local",
     "opening_hours", "internet_download_mbps", "internet_upload_mbps", "internet_measured_on", "desks",
-    "price_notes", "status", "confirmed_at", "updated_at", "distance_km",
+    "price_notes", "network_pass_days", "network_pass_conditions", "status", "confirmed_at", "updated_at", "distance_km",
 )  # fmt: skip
 # Rows read from the database at a time, and written out together.
 BATCH = 500
@@ -79,6 +79,8 @@ def _row(space: Space, distance_km: float | None) -> dict[str, object]:
         "internet_measured_on": space.internet_measured_on.isoformat() if space.internet_measured_on else None,
         "desks": space.desks,
         "price_notes": space.price_notes,
+        "network_pass_days": space.network_pass_days,
+        "network_pass_conditions": space.network_pass_conditions,
         "status": space.status,
         "confirmed_at": space.confirmed_at.isoformat(timespec="seconds") if space.confirmed_at else None,
         "updated_at": space.updated_at.isoformat(timespec="seconds"),

@@ -187,10 +187,17 @@ def _grid_for(
         )
         return (_bin_in_python if level > MAX_CACHED_LEVEL else _bin_in_database)(session, statement, level)
 
-    if filters.q or level > MAX_CACHED_LEVEL:
+    # Free text and regions are typed, so they would make unbounded keys: those grids are never cached.
+    if filters.q or filters.regions or level > MAX_CACHED_LEVEL:
         return located(within_box(session.get_bind().dialect.name, box))
     # Normalised, so "DE,FR" and "FR,DE" share one grid; every part comes from a fixed vocabulary.
-    key = (tuple(sorted(filters.countries)), tuple(sorted(filters.amenities)), filters.upcoming, level)
+    key = (
+        tuple(sorted(filters.countries)),
+        tuple(sorted(filters.amenities)),
+        filters.upcoming,
+        filters.network_pass,
+        level,
+    )
     return cache.get(key, located)
 
 

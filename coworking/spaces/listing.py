@@ -44,6 +44,8 @@ LISTING_FIELDS: dict[str, str] = {
     "desks": N_("Desks"),
     "price_notes": N_("Prices"),
     "amenities": N_("Amenities"),
+    "network_pass_days": N_("Network pass: free days a year"),
+    "network_pass_conditions": N_("Network pass: conditions"),
     "website": N_("Website"),
     "email": N_("Public e-mail"),
     "phone": N_("Public phone"),
@@ -68,8 +70,14 @@ _TEXT_LIMITS = {
     "region": 120,
     "price_notes": 2000,
     "phone": 50,
+    "network_pass_conditions": 1000,
 }
-_COUNT_LIMITS = {"internet_download_mbps": 100_000, "internet_upload_mbps": 100_000, "desks": 10_000}
+_COUNT_LIMITS = {
+    "internet_download_mbps": 100_000,
+    "internet_upload_mbps": 100_000,
+    "desks": 10_000,
+    "network_pass_days": 366,
+}
 _TIME = r"(\d{1,2})(?:[:.](\d{2}))?"
 _RANGE = re.compile(rf"^{_TIME}\s*[-–—]\s*{_TIME}$")
 _BARE_DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)*\.[a-z]{2,}(/\S*)?$", re.IGNORECASE)
@@ -105,6 +113,8 @@ def listing_state(space: Space) -> State:
         "desks": space.desks,
         "price_notes": space.price_notes,
         "amenities": sorted(space.amenity_codes),
+        "network_pass_days": space.network_pass_days,
+        "network_pass_conditions": space.network_pass_conditions,
         "website": space.website,
         "email": space.email,
         "phone": space.phone,
@@ -204,6 +214,12 @@ def parse_listing(form: FormValues, today: date) -> State:
                 errors[name] = N_("Enter a whole number, such as 12.")
             else:
                 state[name] = int(value)
+    if state["network_pass_days"] == 0:
+        state["network_pass_days"] = None  # "0 free days" is not taking part: the pass is off
+    if state["network_pass_conditions"] and state["network_pass_days"] is None and "network_pass_days" not in errors:
+        errors["network_pass_days"] = N_(
+            "Enter how many free days a year members of other network spaces get, or leave the conditions empty."
+        )
     try:
         measured = _text(form, "internet_measured_on")
         state["internet_measured_on"] = _measured_on(measured, today).isoformat() if measured else None

@@ -76,6 +76,10 @@ class Space(Timestamped, Base):
     internet_measured_on: Mapped[date | None] = mapped_column(Date)
     desks: Mapped[int | None]
     price_notes: Mapped[str | None] = mapped_column(Text)
+    # The network pass: members of other network spaces work here free for this many days a year, under
+    # these conditions (like the Coworking Visa or a rural pass). None: the space does not take part.
+    network_pass_days: Mapped[int | None]
+    network_pass_conditions: Mapped[str | None] = mapped_column(Text)
     # published, paused (temporarily closed) or closed (vocabulary.STATUSES).
     status: Mapped[str] = mapped_column(String(12), default="published")
     # When a community builder last said the listing is right ("confirmed by its community builder on …").

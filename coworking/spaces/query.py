@@ -50,6 +50,7 @@ class FilterParams(msgspec.Struct, kw_only=True, frozen=True):
     region: tuple[str, ...] = ()
     amenity: tuple[str, ...] = ()
     upcoming: str = ""
+    network_pass: str = ""
 
 
 class SearchParams(FilterParams, kw_only=True, frozen=True):
@@ -82,9 +83,18 @@ def provide_filter_params(
     upcoming: Annotated[
         str | None, QueryParameter(description="1 or true: only spaces with upcoming activities.")
     ] = None,
+    network_pass: Annotated[
+        str | None,
+        QueryParameter(description="1 or true: only spaces that give members of other network spaces free days."),
+    ] = None,
 ) -> FilterParams:
     return FilterParams(
-        q=q or "", country=tuple(country or ()), region=tuple(region or ()), amenity=tuple(amenity or ()), upcoming=upcoming or ""
+        q=q or "",
+        country=tuple(country or ()),
+        region=tuple(region or ()),
+        amenity=tuple(amenity or ()),
+        upcoming=upcoming or "",
+        network_pass=network_pass or "",
     )
 
 
@@ -149,6 +159,7 @@ class SpaceQuery:
     regions: tuple[str, ...] = ()
     amenities: tuple[str, ...] = ()
     upcoming: bool = False
+    network_pass: bool = False
     sort: str = "name"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
@@ -167,6 +178,7 @@ class SpaceQuery:
             or self.regions
             or self.amenities
             or self.upcoming
+            or self.network_pass
             or self.near
             or self.route_from
             or self.bbox
@@ -188,6 +200,7 @@ class SpaceQuery:
             "region": self.regions,
             "amenity": self.amenities,
             "upcoming": "1" if self.upcoming else "",
+            "network_pass": "1" if self.network_pass else "",
             "sort": "" if self.sort == self.default_sort else self.sort,
             "page": "" if self.page == 1 else str(self.page),
             "per_page": "" if self.per_page == DEFAULT_PER_PAGE else str(self.per_page),
@@ -235,6 +248,9 @@ def build_space_query(params: FilterParams) -> SpaceQuery:
     upcoming = search.upcoming.strip().lower()
     if upcoming not in _YES | _NO:
         errors["upcoming"] = N_("Upcoming activities must be yes or no.")
+    network_pass = search.network_pass.strip().lower()
+    if network_pass not in _YES | _NO:
+        errors["network_pass"] = N_("The network pass filter must be yes or no.")
     near, route_from, route_to = search.near.strip(), search.route_from.strip(), search.route_to.strip()
     for name, typed in (("near", near), ("from", route_from), ("to", route_to)):
         if len(typed) > MAX_PLACE_LENGTH:
@@ -275,6 +291,7 @@ def build_space_query(params: FilterParams) -> SpaceQuery:
         regions=regions,
         amenities=amenity_codes,
         upcoming=upcoming in _YES,
+        network_pass=network_pass in _YES,
         sort=sort_key,
         page=page_number or 1,
         per_page=size or DEFAULT_PER_PAGE,

@@ -26,6 +26,8 @@ class SpaceSummary(msgspec.Struct, kw_only=True):
     amenities: list[str]
     status: str
     updated_at: datetime
+    # Free days a year for members of other network spaces; None: no network pass here.
+    network_pass_days: int | None = None
 
 
 class PhotoCopy(msgspec.Struct, kw_only=True):
@@ -93,6 +95,7 @@ class SpaceDetail(SpaceSummary, kw_only=True):
     fibre: bool | None
     desks: int | None
     price_notes: str | None
+    network_pass_conditions: str | None = None
     community_builders: list[CommunityBuilderOut]
     photos: list[PhotoOut] = msgspec.field(default_factory=list)
     activities: list[ActivityOccurrence] = msgspec.field(default_factory=list)

@@ -80,6 +80,8 @@ def filtered_spaces(query: SpaceQuery, now: datetime, dialect: str) -> Select:
         statement = statement.where(within_box(dialect, query.bbox))
     if query.upcoming:
         statement = statement.where(exists().where(and_(Activity.space_id == Space.id, is_upcoming_clause(now))))
+    if query.network_pass:
+        statement = statement.where(Space.network_pass_days.is_not(None))
     return statement
 
 

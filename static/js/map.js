@@ -92,7 +92,7 @@
   }
 
   // A filtered map opened without a view of its own shows all it found: fit the first answer.
-  var filtered = ["q", "country", "region", "amenity", "upcoming"].some(function (key) { return filterParams().has(key); });
+  var filtered = ["q", "country", "region", "amenity", "upcoming", "network_pass"].some(function (key) { return filterParams().has(key); });
   var fitToResults = !labels.center && !labels.origin && filtered;
 
   function fitOnce(collection) {
