@@ -33,6 +33,7 @@ def full_listing(session: Session) -> None:
         internet_measured_on=date(2026, 5, 1), desks=12, price_notes="€10 a day, €120 a month",
         opening_hours={"mon": [["09:00", "17:00"]], "tue": [["09:00", "13:00"], ["14:00", "18:00"]], "sat": [["10:00", "14:00"]]},
         source_url="https://www.ziedzeme.lv/colabora", location_precision="exact",
+        network_pass_days=5, network_pass_conditions="Book the day before; members of network spaces only.",
     )  # fmt: skip
     make_space(session, "SKOLA6", "Cēsis", "LV", region="Cēsis Municipality", amenities=("desks",))
     make_space(session, "Ennis Hub", "Ennis", "IE", latitude=None, longitude=None)

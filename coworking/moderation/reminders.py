@@ -91,6 +91,16 @@ def _remind_builders(db: Session, mailer: Mailer, now: datetime) -> int:
             last=last,
             **links,
         )
+        # The network pass is part of what a builder confirms each year: say what the listing promises.
+        body += "\n\n" + (
+            translate.ngettext(
+                "The listing says members of other network spaces work there free for %(num)d day a year.",
+                "The listing says members of other network spaces work there free for %(num)d days a year.",
+                space.network_pass_days,
+            )
+            if space.network_pass_days
+            else translate.gettext(N_("The listing says the space does not take part in the network pass."))
+        )
         queue_mail(db, email, translate.gettext(N_("Is the listing of %(name)s still right?"), name=space.name), body)
         sent += 1
     return sent
