@@ -15,13 +15,15 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
+from coworking.accounts.roles import grant_partner
+from coworking.accounts.services import create_admin
 from coworking.cli import main
 from coworking.exchange import imports
 from coworking.revisions.models import Revision
 from coworking.spaces.listing import listing_state
 from coworking.spaces.models import Space
 from tests.factories import make_space
-from tests.test_accounts import fresh  # noqa: F401
+from tests.test_accounts import PASSWORD, csrf, fresh, register_and_verify, sign_in  # noqa: F401
 
 
 def full_listing(session: Session) -> None:
@@ -198,25 +200,26 @@ def test_nothing_is_half_imported(session: Session, engine: Engine, tmp_path: Pa
         assert fresh.scalar(select(func.count()).select_from(Space)) == 0
 
 
+def partners(session: Session, **clients: TestClient) -> None:
+    """Each client signed in as a partner of its country (``lv=client`` → a partner of LV)."""
+    admin = create_admin(session, None, "admin@example.org", PASSWORD)
+    for country, who in clients.items():
+        email = f"{country}.partner@example.org"
+        register_and_verify(who, session, email)
+        grant_partner(session, who.app.state.sessions, admin.id, email, country.upper(), None)
+        assert sign_in(who, email=email).status_code == 303
+
+
+def upload(who: TestClient, content: bytes, file_format: str = "csv"):  # noqa: ANN201
+    return who.post("/partner/import", data={"format": file_format, "_csrf_token": csrf(who, "/partner/import")},
+                    files={"file": ("partner.csv", content, "text/csv")}, follow_redirects=False)  # fmt: skip
+
+
 def test_a_partner_imports_into_their_country_after_a_dry_run(
     client: TestClient, fresh: TestClient, session: Session, tmp_path: Path  # noqa: F811
 ) -> None:
-    from coworking.accounts.roles import grant_partner
-    from coworking.accounts.services import create_admin
-    from tests.test_accounts import PASSWORD, csrf, register_and_verify, sign_in
-
     make_space(session, "CoLabora Lielvārde", "Lielvārde", "LV", latitude=56.7206, longitude=24.8103)
-    admin = create_admin(session, None, "admin@example.org", PASSWORD)
-    for who, country in (("lv.partner@example.org", "LV"), ("ie.partner@example.org", "IE")):
-        register_and_verify(client if country == "LV" else fresh, session, who)
-        grant_partner(session, client.app.state.sessions, admin.id, who, country, None)
-    assert sign_in(client, email="lv.partner@example.org").status_code == 303
-    assert sign_in(fresh, email="ie.partner@example.org").status_code == 303
-
-    def upload(who: TestClient, content: bytes, file_format: str = "csv"):  # noqa: ANN202
-        return who.post("/partner/import", data={"format": file_format, "_csrf_token": csrf(who, "/partner/import")},
-                        files={"file": ("partner.csv", content, "text/csv")}, follow_redirects=False)  # fmt: skip
-
+    partners(session, lv=client, ie=fresh)
     report = upload(client, MESSY.encode("utf-8"))
     assert report.status_code == 200, report.text[:500]
     text = report.text
@@ -247,3 +250,44 @@ def test_a_merge_never_reaches_another_countrys_listing(session: Session) -> Non
     imports.apply_import(session, plan, author_id=None, author_role="import", source="forged.csv")
     session.expire_all()
     assert session.get(Space, irish.id).desks is None
+
+
+LATVIAN_SHEET = (
+    "Nosaukums;Pilsēta;Novads;Platums;Garums;Galdi;Piezīmes\r\n"
+    "Skujenes kopstrādes telpa;Skujene;Cēsu novads;57.0667;25.6833;6;atvērts ziemā\r\n"
+    "Jaunais hubs;Valmiera;Valmieras novads;57.5385;25.4263;10;\r\n"
+).encode()  # fmt: skip
+
+
+def test_a_spreadsheet_with_its_own_column_names_is_mapped_once_and_remembered(client: TestClient, session: Session) -> None:
+    partners(session, lv=client)
+    step = upload(client, LATVIAN_SHEET)
+    assert step.status_code == 200 and "Which column holds what?" in step.text and "Skujenes kopstrādes telpa" in step.text
+    token = re.search(r'action="/partner/import/([0-9a-f]{32})/columns"', step.text).group(1)
+    answer = {"column_0": "name", "column_1": "town", "column_2": "region", "column_3": "lat", "column_4": "lon", "column_5": "desks", "column_6": ""}
+
+    # Two columns for one field, or no column for the town: the step comes back with the choices kept.
+    twice = client.post(f"/partner/import/{token}/columns", data={**answer, "column_2": "town", "_csrf_token": csrf(client)})
+    assert twice.status_code == 400 and "Another column already holds this field" in twice.text
+    assert re.search(r'<option value="town" selected>', twice.text) and re.search(r'id="column_2"[^>]*aria-invalid="true"', twice.text)
+    no_town = client.post(f"/partner/import/{token}/columns", data={**answer, "column_1": "", "_csrf_token": csrf(client)})
+    assert no_town.status_code == 400 and "which columns hold the name, the town and the country" in no_town.text
+
+    report = client.post(f"/partner/import/{token}/columns", data={**answer, "_csrf_token": csrf(client)})
+    assert report.status_code == 200 and "What this file would do" in report.text and "Add: 2" in report.text
+    assert "nosaukums → Name" in report.text
+    assert session.scalar(select(func.count()).select_from(Space)) == 0
+    done = client.post(f"/partner/import/{token}", data={"_csrf_token": csrf(client)}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/partner/import?added=2&updated=0"
+    skujene = session.scalar(select(Space).where(Space.town == "Skujene"))
+    assert (skujene.country_code, skujene.region, skujene.desks, skujene.latitude) == ("LV", "Cēsu novads", 6, 57.0667)
+
+    # The next file of the same shape goes straight to the report, read the remembered way (changeable).
+    again = upload(client, LATVIAN_SHEET)
+    assert "Which column holds what?" not in again.text and "Unchanged" in again.text and "nosaukums → Name" in again.text
+    token = re.search(r'action="/partner/import/([0-9a-f]{32})"', again.text).group(1)
+    change = client.get(f"/partner/import/{token}/columns")
+    assert change.status_code == 200 and re.search(r'<option value="desks" selected>', change.text)
+    # Another partner's staged file is not theirs to map.
+    other = client.get("/partner/import/" + "0" * 32 + "/columns")
+    assert other.status_code == 404

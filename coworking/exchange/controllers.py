@@ -95,16 +95,38 @@ MAX_IMPORT_BYTES = 20 * 1024 * 1024
 ImportUpload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
-def _import_page(request: Request, *, plan: imports.ImportPlan | None = None, token: str | None = None,
+def _import_page(request: Request, *, plan: imports.ImportPlan | None = None, found: imports.Staged | None = None,
+                 header: list[imports.FileColumn] | None = None, chosen: dict[int, str] | None = None,
                  errors: dict[str, str] | None = None, typed: dict[str, Any] | None = None, status_code: int = 200) -> Template:  # fmt: skip
+    """The import page at one of its steps: the upload form, the columns of a spreadsheet, or the report."""
     actor = request.state.actor
     countries = None if actor.is_admin else sorted(actor.partner_countries)
-    context = {"plan": plan, "token": token, "errors": errors or {}, "form": typed or {}, "countries": countries, "formats": imports.FORMATS}
+    context = {
+        "plan": plan,
+        "token": found.token if found else None,
+        "mapped": found.columns if found and plan else {},
+        "header": header,
+        "chosen": chosen or {},
+        "field_labels": imports.FIELD_LABELS,
+        "errors": errors or {},
+        "form": typed or {},
+        "countries": countries,
+        "formats": imports.FORMATS,
+    }
     return page(request, "exchange/import.html", context, status_code=status_code)
 
 
+def _staged_or_404(request: Request, token: str) -> imports.Staged:
+    found = imports.staged(request.app.state.staged_imports, request.state.actor.user_id, token)
+    if found is None:
+        raise NotFoundException("No such import waiting for you")
+    return found
+
+
 class PartnerImportPages(Controller):
-    """A partner imports a file of spaces into their countries: a dry run first, then one confirmation."""
+    """A partner imports a file of spaces into their countries: a spreadsheet whose columns have other
+    names first says which column holds what (remembered for their next file), then a dry run, then one
+    confirmation."""
 
     path = "/partner/import"
     include_in_schema = False
@@ -121,42 +143,86 @@ class PartnerImportPages(Controller):
         file_format = form_text(data, "format")
         typed = {"format": file_format, "overwrite": form_text(data, "overwrite")}
         content = upload.file.read(MAX_IMPORT_BYTES + 1) if isinstance(upload, UploadFile) else b""
+        store = request.app.state.staged_imports
         try:
             if not content:
                 raise InvalidInput({"file": N_("Choose a file to import.")})
             if len(content) > MAX_IMPORT_BYTES:
                 raise InvalidInput({"file": N_("This file is over 20 MB: split it by country or region.")})
-            plan = _plan(db_session, actor, content, file_format, typed["overwrite"] == "yes", {})
+            columns: imports.ColumnMapping = {}
+            if file_format == "csv":
+                remembered = imports.remembered_columns(db_session, actor.user_id)
+                header, ask = imports.csv_columns(content, remembered)
+                keys = {imports.column_key(column.name) for column in header}
+                columns = {key: target for key, target in remembered.items() if key in keys}
+                if ask:
+                    token = imports.stage(store, actor.user_id, content, file_format, upload.filename or "upload")
+                    found = imports.staged(store, actor.user_id, token)
+                    return _import_page(request, found=found, header=header, typed=typed)
+            plan = _plan(db_session, actor, content, file_format, typed["overwrite"] == "yes", {}, columns)
         except InvalidInput as error:
             return _import_page(request, errors=error.errors, typed=typed, status_code=400)
-        token = imports.stage(request.app.state.staged_imports, actor.user_id, content, file_format, upload.filename or "upload")
-        return _import_page(request, plan=plan, token=token, typed=typed)
+        token = imports.stage(store, actor.user_id, content, file_format, upload.filename or "upload", columns)
+        return _import_page(request, plan=plan, found=imports.staged(store, actor.user_id, token), typed=typed)
+
+    @get("/{token:str}/columns", sync_to_thread=True)
+    def columns(self, request: Request, db_session: DbSession, token: FromPath[str]) -> Template:
+        """The mapping step again, for a file read with remembered columns (to change them)."""
+        found = _staged_or_404(request, token)
+        header, _ = imports.csv_columns(found.data, found.columns)
+        return _import_page(request, found=found, header=header, typed={"overwrite": request.query_params.get("overwrite", "")})
+
+    @post("/{token:str}/columns", sync_to_thread=True)
+    def map_columns(self, request: Request, db_session: DbSession, token: FromPath[str], data: Form) -> Template:
+        actor = request.state.actor
+        found = _staged_or_404(request, token)
+        typed = {"format": found.file_format, "overwrite": form_text(data, "overwrite")}
+        prefix = "column_"
+        chosen = {int(key[len(prefix):]): form_text(data, key) for key in data if key.startswith(prefix) and key[len(prefix):].isdigit()}
+        header, _ = imports.csv_columns(found.data, {})
+        try:
+            mapping = imports.check_mapping(header, chosen, _default_country(actor))
+        except InvalidInput as error:
+            return _import_page(request, found=found, header=header, chosen=chosen, errors=error.errors, typed=typed, status_code=400)
+        imports.remember_columns(db_session, actor.user_id, mapping)
+        found = imports.read_columns_as(request.app.state.staged_imports, found, mapping)
+        try:
+            plan = _plan(db_session, actor, found.data, found.file_format, typed["overwrite"] == "yes", {}, mapping)
+        except InvalidInput as error:
+            return _import_page(request, found=found, header=header, chosen=chosen, errors=error.errors, typed=typed, status_code=400)
+        return _import_page(request, plan=plan, found=found, typed=typed)
 
     @post("/{token:str}", sync_to_thread=True)
     def confirm(self, request: Request, db_session: DbSession, token: FromPath[str], data: Form) -> Template | Redirect:
         actor = request.state.actor
-        found = imports.staged(request.app.state.staged_imports, actor.user_id, token)
-        if found is None:
-            raise NotFoundException("No such import waiting for you")
+        found = _staged_or_404(request, token)
         merges = {int(key[len("merge_"):]): form_text(data, key) for key in data if key.startswith("merge_") and key[len("merge_"):].isdigit() and form_text(data, key)}
         overwrite = form_text(data, "overwrite") == "yes"
-        plan = _plan(db_session, actor, found.data, found.file_format, overwrite, merges)
+        plan = _plan(db_session, actor, found.data, found.file_format, overwrite, merges, found.columns)
         try:
             added, updated = imports.apply_import(
                 db_session, plan, author_id=actor.user_id, author_role="admin" if actor.is_admin else "partner", source=found.name
             )
         except IntegrityError:
             # Listed meanwhile under a name the file adds: the report, made again, shows it; nothing was written.
-            fresh = _plan(db_session, actor, found.data, found.file_format, overwrite, merges)
+            fresh = _plan(db_session, actor, found.data, found.file_format, overwrite, merges, found.columns)
             errors = {"file": N_("The listings changed while you were checking: here is the report again.")}
-            return _import_page(request, plan=fresh, token=found.token, errors=errors, status_code=409)
+            return _import_page(request, plan=fresh, found=found, errors=errors, status_code=409)
         imports.unstage(request.app.state.staged_imports, found)
         return Redirect(path=f"/partner/import?added={added}&updated={updated}", status_code=303)
 
 
-def _plan(db: Session, actor: Actor, content: bytes, file_format: str, overwrite: bool, merges: dict[int, str]) -> imports.ImportPlan:
+def _default_country(actor: Actor) -> str | None:
+    """A partner of one country imports into it: a file without a country column is read as theirs."""
+    return next(iter(actor.partner_countries)) if not actor.is_admin and len(actor.partner_countries) == 1 else None
+
+
+def _plan(db: Session, actor: Actor, content: bytes, file_format: str, overwrite: bool, merges: dict[int, str],
+          columns: imports.ColumnMapping) -> imports.ImportPlan:  # fmt: skip
     """The dry run, as this partner may import: into their countries (an admin: anywhere)."""
-    records, columns = imports.read_records(content, file_format)
+    records, found_columns = imports.read_records(content, file_format, columns)
     allowed = None if actor.is_admin else actor.partner_countries
-    default = next(iter(actor.partner_countries)) if not actor.is_admin and len(actor.partner_countries) == 1 else None
-    return imports.plan_import(db, records, columns, allowed_countries=allowed, default_country=default, overwrite_builder_edits=overwrite, merges=merges)
+    return imports.plan_import(
+        db, records, found_columns, allowed_countries=allowed, default_country=_default_country(actor),
+        overwrite_builder_edits=overwrite, merges=merges,
+    )  # fmt: skip

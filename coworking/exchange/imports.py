@@ -36,7 +36,8 @@ from coworking.core.models import utcnow
 from coworking.core.storage import MediaStore
 from coworking.core.text import fold, slugify
 from coworking.core.vocabulary import N_, WEEKDAY_CODES
-from coworking.exchange.export import OSM_DAYS
+from coworking.exchange.export import CSV_COLUMNS, OSM_DAYS
+from coworking.exchange.models import ImportColumnMapping
 from coworking.moderation.services import NAME_EDITS, names_alike, near
 from coworking.revisions import services as revisions
 from coworking.revisions.models import Revision
@@ -51,6 +52,33 @@ ALIASES = {
     "village": "town", "address": "street_address", "url": "website",
 }  # fmt: skip
 REQUIRED = ("name", "town")
+# The fields a spreadsheet's column may hold, in the mapping step's order (the export's column names).
+IMPORTABLE = (
+    "name", "town", "country_code", "region", "street_address", "lat", "lon", "location_precision",
+    "website", "email", "phone", "description", "description_local", "opening_hours",
+    "internet_download_mbps", "internet_upload_mbps", "internet_measured_on", "desks", "price_notes",
+    "network_pass_days", "network_pass_conditions", "amenities", "status", "source_url", "slug", "updated_at",
+)  # fmt: skip
+# What the mapping step calls them.
+FIELD_LABELS = {
+    **{name: label for name, label in LISTING_FIELDS.items() if name in IMPORTABLE},
+    "country_code": N_("Country (two letters, such as LV)"),
+    "lat": N_("Latitude"),
+    "lon": N_("Longitude"),
+    "location_precision": N_("Location precision (town or exact)"),
+    "opening_hours": N_("Opening hours (as OpenStreetMap writes them)"),
+    "amenities": N_("Amenities (codes separated by ;)"),
+    "source_url": N_("Source (a web address)"),
+    "slug": N_("Address of the listing on this site"),
+    "updated_at": N_("When the row was last changed"),
+}
+# Columns read without asking: the export's, the seed file's, and their aliases.
+KNOWN_COLUMNS = frozenset({*CSV_COLUMNS, *IMPORTABLE, *ALIASES.values(), "community_builder", "activities"})
+# A column the partner chose to leave out.
+IGNORED = ""
+# {a file's column name (``column_key``): the field it holds, or IGNORED}: the partner's answer.
+ColumnMapping = dict[str, str]
+SAMPLE_ROWS = 3
 # What the plan decides for each row.
 ADD, UPDATE, UNCHANGED, KEPT, DUPLICATE, REFUSED = "add", "update", "unchanged", "kept", "duplicate", "refused"
 # "Mo" → "mon": the export's table, read the other way.
@@ -97,10 +125,11 @@ def _refuse(message: str, **variables: object) -> InvalidInput:
     return InvalidInput({"file": message}, **variables)
 
 
-def read_records(data: bytes, file_format: str) -> tuple[list[Record], list[str]]:
-    """The file's rows and its columns (in our names); InvalidInput naming what is wrong with the file."""
+def read_records(data: bytes, file_format: str, columns: ColumnMapping | None = None) -> tuple[list[Record], list[str]]:
+    """The file's rows and its columns (in our names, a CSV's read through ``columns``); InvalidInput
+    naming what is wrong with the file."""
     if file_format == "csv":
-        return _read_csv(data)
+        return _read_csv(data, columns or {})
     if file_format == "geojson":
         return _read_geojson(data)
     if file_format == "osm":
@@ -108,7 +137,87 @@ def read_records(data: bytes, file_format: str) -> tuple[list[Record], list[str]
     raise _refuse(N_("Choose the file's format: CSV, GeoJSON or OpenStreetMap (Overpass JSON)."))
 
 
-def _read_csv(data: bytes) -> tuple[list[Record], list[str]]:
+def column_key(name: str) -> str:
+    """How a column's name is remembered: lower case, single spaces."""
+    return " ".join(name.split()).lower()[:200]
+
+
+def our_column(name: str, columns: ColumnMapping) -> str:
+    """The field a file's column holds: as the partner mapped it, else by its name (or a usual alias)."""
+    key = column_key(name)
+    return columns[key] if key in columns else ALIASES.get(key, key)
+
+
+@dataclass(frozen=True)
+class FileColumn:
+    """A spreadsheet's column in the mapping step: its name, what it seems to hold, a few of its values."""
+
+    position: int
+    name: str
+    guess: str
+    samples: list[str]
+
+
+def csv_columns(data: bytes, remembered: ColumnMapping) -> tuple[list[FileColumn], bool]:
+    """A spreadsheet's columns for the mapping step, guessed from ``remembered`` and the usual names, and
+    whether to ask: not when every column is one this site reads as it is named."""
+    rows = _csv_rows(data)
+    _, header = next(rows, (0, None))
+    if header is None:
+        raise _refuse(N_("The file is empty."))
+    samples: list[list[str]] = [[] for _ in header]
+    for _, row in rows:
+        if any(cell.strip() for cell in row):
+            for position, cell in enumerate(row[: len(header)]):
+                if cell.strip() and len(samples[position]) < SAMPLE_ROWS:
+                    samples[position].append(cell.strip()[:80])
+        if all(len(values) >= SAMPLE_ROWS for values in samples):
+            break
+    found = [our_column(name, remembered) for name in header]
+    known = all(column in KNOWN_COLUMNS or column == IGNORED for column in found) and all(name in found for name in REQUIRED)
+    columns = [
+        FileColumn(position, name.strip(), column if column in IMPORTABLE else IGNORED, samples[position])
+        for position, (name, column) in enumerate(zip(header, found, strict=True))
+    ]
+    return columns, not known
+
+
+def check_mapping(header: list[FileColumn], chosen: dict[int, str], default_country: str | None) -> ColumnMapping:
+    """The partner's choices as a mapping; InvalidInput naming each select that is wrong."""
+    errors: dict[str, str] = {}
+    taken: dict[str, int] = {}
+    mapping: ColumnMapping = {}
+    for column in header:
+        target = chosen.get(column.position, IGNORED)
+        if target != IGNORED and target not in IMPORTABLE:
+            errors[f"column_{column.position}"] = N_("Choose a field from the list, or leave the column out.")
+        elif target != IGNORED and target in taken:
+            errors[f"column_{column.position}"] = N_("Another column already holds this field: choose one of them.")
+        else:
+            taken.setdefault(target, column.position)
+        mapping[column_key(column.name)] = target
+    needed = [*REQUIRED, *([] if default_country else ["country_code"])]
+    if any(name not in taken for name in needed):
+        errors["columns"] = N_("Say which columns hold the name, the town and the country of each space.")
+    if errors:
+        raise InvalidInput(errors)
+    return mapping
+
+
+def remembered_columns(db: Session, user_id: int) -> ColumnMapping:
+    return dict(db.execute(select(ImportColumnMapping.source, ImportColumnMapping.target).where(ImportColumnMapping.user_id == user_id)).tuples().all())
+
+
+def remember_columns(db: Session, user_id: int, mapping: ColumnMapping) -> None:
+    """Keep a partner's answers for their next file (one transaction, committed here)."""
+    for source, target in mapping.items():
+        db.merge(ImportColumnMapping(user_id=user_id, source=source, target=target))
+    db.commit()
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """A CSV file's rows with their line numbers, whatever a spreadsheet wrote: UTF-8 with or without a
+    byte order mark, "," or ";" or tabs between cells."""
     try:
         text = data.decode("utf-8-sig")  # a byte order mark (from a spreadsheet) goes too
     except UnicodeDecodeError as error:
@@ -119,19 +228,25 @@ def _read_csv(data: bytes) -> tuple[list[Record], list[str]]:
     delimiter = max((";", ",", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        header = next(reader)
-    except StopIteration:
-        raise _refuse(N_("The file is empty.")) from None
-    columns = [ALIASES.get(name.strip().lower(), name.strip().lower()) for name in header]
-    records = []
-    try:
         for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            records.append(Record(reader.line_num, dict(zip(columns, (cell.strip() for cell in row), strict=False))))
+            yield reader.line_num, row  # the line a row ends on (a quoted cell may span lines)
     except csv.Error:
         raise _refuse(N_("Line %(line)s cannot be read as CSV (a quote left open?)."), line=reader.line_num) from None
-    return records, columns
+
+
+def _read_csv(data: bytes, mapping: ColumnMapping) -> tuple[list[Record], list[str]]:
+    rows = _csv_rows(data)
+    _, header = next(rows, (0, None))
+    if header is None:
+        raise _refuse(N_("The file is empty."))
+    columns = [our_column(name, mapping) for name in header]
+    kept = [position for position, column in enumerate(columns) if column != IGNORED]
+    records = []
+    for line, row in rows:
+        if not any(cell.strip() for cell in row):
+            continue
+        records.append(Record(line, {columns[position]: row[position].strip() for position in kept if position < len(row)}))
+    return records, [columns[position] for position in kept]
 
 
 def _read_geojson(data: bytes) -> tuple[list[Record], list[str]]:
@@ -590,14 +705,29 @@ class Staged:
     data: bytes
     file_format: str
     name: str
+    user_id: int
+    # How its columns are read (a spreadsheet's, once the partner confirmed the mapping step).
+    columns: ColumnMapping = field(default_factory=dict)
 
 
-def stage(store: MediaStore, user_id: int, data: bytes, file_format: str, name: str) -> str:
+def stage(store: MediaStore, user_id: int, data: bytes, file_format: str, name: str, columns: ColumnMapping | None = None) -> str:
     """Keep an uploaded file for its confirmation; only the person who sent it can confirm it."""
     token = secrets.token_hex(16)
     store.save(f"{token}.data", data)
-    store.save(f"{token}.json", json.dumps({"user": user_id, "format": file_format, "name": name[:200]}).encode("utf-8"))
+    _save_about(store, Staged(token, b"", file_format, name[:200], user_id, columns or {}))
     return token
+
+
+def _save_about(store: MediaStore, found: Staged) -> None:
+    about = {"user": found.user_id, "format": found.file_format, "name": found.name, "columns": found.columns}
+    store.save(f"{found.token}.json", json.dumps(about).encode("utf-8"))
+
+
+def read_columns_as(store: MediaStore, found: Staged, columns: ColumnMapping) -> Staged:
+    """The staged file, from now on read through the partner's mapping of its columns."""
+    changed = Staged(found.token, found.data, found.file_format, found.name, found.user_id, columns)
+    _save_about(store, changed)
+    return changed
 
 
 def staged(store: MediaStore, user_id: int, token: str) -> Staged | None:
@@ -611,7 +741,7 @@ def staged(store: MediaStore, user_id: int, token: str) -> Staged | None:
     data = store.read(f"{token}.data")
     if about["user"] != user_id or data is None:
         return None
-    return Staged(token, data, about["format"], about["name"])
+    return Staged(token, data, about["format"], about["name"], user_id, about.get("columns") or {})
 
 
 def unstage(store: MediaStore, found: Staged) -> None:
