@@ -63,7 +63,9 @@ class SitePages(Controller):
     @get("/api", name="api-reference")
     async def api_reference(self, request: Request) -> Template:
         """The API's reference, drawn on the server from its OpenAPI document: no viewer script to fetch
-        on a slow connection, nothing the site's CSP would have to allow."""
+        on a slow connection, nothing the site's CSP would have to allow. (Vendored viewers were tried:
+        RapiDoc 9.3.8 sets inline styles and loads Google Fonts, Swagger UI 5 sets inline styles; both
+        need ``style-src 'unsafe-inline'``, which this site does not grant.)"""
         document = request.app.openapi_schema.to_schema()
         operations = [
             (path, method.upper(), operation)
