@@ -60,6 +60,7 @@ from coworking.moderation.controllers import (
 from coworking.networks.api import NetworksApi
 from coworking.networks.controllers import NetworkPages
 from coworking.networks.vocabulary import NETWORK_SCOPE_LABELS
+from coworking.reports.controllers import PartnerReportPages
 from coworking.site.api import SiteApi
 from coworking.site.controllers import DiscoveryFiles, SitePages
 from coworking.spaces.api import SpacesApi
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CountryPages,
             DataDownloads,
             PartnerImportPages,
+            PartnerReportPages,
             NetworksApi,
             AccountPages,
             BuilderProfilePages,

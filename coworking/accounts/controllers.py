@@ -293,5 +293,10 @@ def _with_current_password(
 def _account(db_session: DbSession, actor: Actor) -> dict[str, object]:
     """What the account page shows of its owner."""
     user = db_session.get(User, actor.user_id)
-    return {"email": user.email, "verified": user.email_verified_at is not None, "is_admin": user.is_admin}
+    return {
+        "email": user.email,
+        "verified": user.email_verified_at is not None,
+        "is_admin": user.is_admin,
+        "partner_countries": sorted(actor.partner_countries),
+    }
 

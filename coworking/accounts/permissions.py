@@ -58,6 +58,8 @@ class Permission(StrEnum):
     MODERATION_DECIDE = "moderation:decide"
     # Import a file of spaces into a country's listings: its partners, admins.
     DATA_IMPORT = "data:import"
+    # Monthly figures of a country's listings (counts, no one's personal data): its partners, admins.
+    REPORTS_READ = "reports:read"
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,9 @@ SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE, Permission.SPACE_CLAIM, Permis
 ADMINS_ONLY = frozenset({Permission.SECURITY_LOG_READ, Permission.ROLES_MANAGE})
 # A partner of the listing's country, or an admin.
 MODERATORS = frozenset({Permission.SPACE_REVERT, Permission.MODERATION_READ, Permission.MODERATION_DECIDE})
-# A partner of any country, or an admin, whatever listing is named: an import checks each row's country.
-PARTNERS = frozenset({Permission.DATA_IMPORT})
+# A partner of any country, or an admin, whatever listing is named: an import checks each row's country,
+# a report the countries it covers.
+PARTNERS = frozenset({Permission.DATA_IMPORT, Permission.REPORTS_READ})
 
 
 def can(actor: Actor, permission: Permission, resource: Listing | None = None) -> bool:

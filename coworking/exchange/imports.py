@@ -408,7 +408,11 @@ def _point(lat: float | None, lon: float | None) -> tuple[float, float] | None:
 
 def _builder_edits_after(db: Session) -> dict[int, datetime]:
     """Each listing's latest edit by one of its community builders."""
-    rows = db.execute(select(Revision.subject_id, Revision.at).where(Revision.subject == SUBJECT, Revision.author_role == "builder"))
+    rows = db.execute(
+        select(Revision.subject_id, Revision.at).where(
+            Revision.subject == SUBJECT, Revision.author_role == "builder", Revision.kind.not_in(revisions.EVENTS)
+        )
+    )
     latest: dict[int, datetime] = {}
     for space_id, at in rows:
         latest[space_id] = max(at, latest.get(space_id, at))

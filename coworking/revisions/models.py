@@ -36,7 +36,8 @@ class Revision(Base):
     # In what role they made it ("builder", "partner", "admin", "member"): what the public history shows
     # of them (no name or address: those are theirs to publish, not the history's).
     author_role: Mapped[str | None] = mapped_column(String(20))
-    # "imported" (the listing as it was before its first edit), "edit", "revert", "created", "builders".
+    # "imported" (the listing as it was before its first edit), "edit", "revert", "created", "builders",
+    # "import", "photos"; "confirmed" is an event, not a version (services.EVENTS).
     kind: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)
     summary: Mapped[str] = mapped_column(Text, default="")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +12,11 @@ from sqlalchemy.orm import Session
 from coworking.revisions.models import Revision
 
 State = dict[str, Any]
+
+# Revisions that change nothing but say something happened on a date (a listing confirmed as right): a dated
+# trace for reports, not a version. They hold the subject's version at the time, and every reading of
+# versions here (the latest, a state as of, the history, recent changes, undo) leaves them out.
+EVENTS = ("confirmed",)
 
 
 def changed_fields(before: State, after: State) -> dict[str, list[Any]]:
@@ -68,10 +74,26 @@ def record(
     return revision
 
 
+def record_event(
+    db: Session, *, subject: str, subject_id: int, country_code: str, version: int, author_id: int | None,
+    author_role: str | None, kind: str, at: datetime,
+) -> Revision:
+    """Add an event (one of ``EVENTS``): no changes, no snapshot, the subject's ``version`` as it stands.
+    In the caller's transaction; the caller commits."""
+    if kind not in EVENTS:
+        raise ValueError(f"not an event: {kind!r}")
+    event = Revision(
+        subject=subject, subject_id=subject_id, version=version, country_code=country_code, author_id=author_id,
+        author_role=author_role, kind=kind, at=at, summary="", changes={}, snapshot={},
+    )  # fmt: skip
+    db.add(event)
+    return event
+
+
 def latest(db: Session, subject: str, subject_id: int) -> Revision | None:
     return db.scalar(
         select(Revision)
-        .where(Revision.subject == subject, Revision.subject_id == subject_id)
+        .where(Revision.subject == subject, Revision.subject_id == subject_id, Revision.kind.not_in(EVENTS))
         .order_by(Revision.version.desc(), Revision.id.desc())
         .limit(1)
     )
@@ -82,7 +104,7 @@ def as_of(db: Session, subject: str, subject_id: int, version: int) -> Revision 
     that is not a revision, such as a confirmation, may have moved the version since)."""
     return db.scalar(
         select(Revision)
-        .where(Revision.subject == subject, Revision.subject_id == subject_id, Revision.version <= version)
+        .where(Revision.subject == subject, Revision.subject_id == subject_id, Revision.version <= version, Revision.kind.not_in(EVENTS))
         .order_by(Revision.version.desc(), Revision.id.desc())
         .limit(1)
     )
@@ -93,7 +115,7 @@ def history(db: Session, subject: str, subject_id: int) -> list[Revision]:
     return list(
         db.scalars(
             select(Revision)
-            .where(Revision.subject == subject, Revision.subject_id == subject_id)
+            .where(Revision.subject == subject, Revision.subject_id == subject_id, Revision.kind.not_in(EVENTS))
             .order_by(Revision.version.desc(), Revision.id.desc())
         )
     )
@@ -101,7 +123,7 @@ def history(db: Session, subject: str, subject_id: int) -> list[Revision]:
 
 def recent(db: Session, subject: str, countries: frozenset[str] | None, limit: int = 50) -> list[Revision]:
     """The latest changes of ``subject``s (not the imported originals), in ``countries`` (None: everywhere), newest first."""
-    statement = select(Revision).where(Revision.subject == subject, Revision.kind != "imported")
+    statement = select(Revision).where(Revision.subject == subject, Revision.kind.not_in(("imported", *EVENTS)))
     if countries is not None:
         statement = statement.where(Revision.country_code.in_(sorted(countries)))
     return list(db.scalars(statement.order_by(Revision.at.desc(), Revision.id.desc()).limit(limit)))
@@ -113,7 +135,7 @@ def versions_before(db: Session, subject: str, found: list[Revision]) -> dict[in
     wanted = {(revision.subject_id, revision.version - 1) for revision in found}
     rows = db.execute(
         select(Revision.id, Revision.subject_id, Revision.version)
-        .where(Revision.subject == subject, Revision.subject_id.in_({subject_id for subject_id, _ in wanted}))
+        .where(Revision.subject == subject, Revision.subject_id.in_({subject_id for subject_id, _ in wanted}), Revision.kind.not_in(EVENTS))
         .order_by(Revision.id)
     )
     by_version = {(subject_id, version): revision_id for revision_id, subject_id, version in rows if (subject_id, version) in wanted}

@@ -130,7 +130,7 @@ def revert_listing(db: Session, actor: Actor, space: Space, revision_id: int) ->
     the country and admins only). None when the listing is already in that state."""
     authorize(actor, Permission.SPACE_REVERT, space)
     target = db.get(Revision, revision_id)
-    if target is None or target.subject != SUBJECT or target.subject_id != space.id:
+    if target is None or target.subject != SUBJECT or target.subject_id != space.id or target.kind in revisions.EVENTS:
         raise InvalidInput({"revision": N_("This listing has no such revision.")})
     before = recorded_state(space)
     after = {**before, **{name: value for name, value in target.snapshot.items() if name in REVERTIBLE_FIELDS}}
@@ -199,10 +199,17 @@ def save_change(
 def confirm_listing(db: Session, actor: Actor, space: Space) -> None:
     """A community builder (or a moderator) says the listing is right as it is: "confirmed on …".
 
-    Not a revision (nothing changed), and it leaves the version alone: an edit under way stays valid.
+    No version (nothing changed): it leaves the version alone, so an edit under way stays valid. The space
+    keeps only its latest confirmation; each one also leaves a dated event among its revisions (kind
+    "confirmed", in the same transaction), which the partners' reports count per month.
     """
     authorize(actor, Permission.SPACE_EDIT, space)
-    db.execute(update(Space.__table__).where(Space.__table__.c.id == space.id).values(confirmed_at=utcnow()))
+    now = utcnow()
+    db.execute(update(Space.__table__).where(Space.__table__.c.id == space.id).values(confirmed_at=now))
+    revisions.record_event(
+        db, subject=SUBJECT, subject_id=space.id, country_code=space.country_code, version=space.version,
+        author_id=actor.user_id, author_role=author_role(actor, space), kind="confirmed", at=now,
+    )  # fmt: skip
     db.commit()
 
 
