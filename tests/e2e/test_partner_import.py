@@ -79,4 +79,9 @@ def test_a_partner_maps_columns_checks_the_dry_run_and_imports(
     accessible(partner, f"import-{language}-done")
     partner.goto(f"/spaces?q={NEW[language]['town']}")
     expect(partner.locator(".space-list")).to_contain_text(NEW[language]["name"])
+
+    # The partner's monthly figures: this month counts the space just imported.
+    partner.goto("/partner/reports")
+    expect(partner.locator("svg").first).to_be_visible()
+    accessible(partner, f"reports-{language}")
     context.close()
