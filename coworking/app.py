@@ -44,6 +44,8 @@ from coworking.core.storage import build_media_store
 from coworking.core.web import install_template_globals
 from coworking.countries.controllers import CountryPages
 from coworking.exchange.controllers import DataDownloads, PartnerImportPages
+from coworking.follows.area import area_pairs
+from coworking.follows.controllers import AreaFeeds, FollowPages
 from coworking.geo.api import PlacesApi
 from coworking.geo.controllers import PlacePages
 from coworking.geo.geocoders import build_geocoder
@@ -77,6 +79,8 @@ DOMAIN_GLOBALS = {
     "STATUS_LABELS": STATUS_LABELS,
     "ACTIVITY_KIND_LABELS": ACTIVITY_KIND_LABELS,
     "NETWORK_SCOPE_LABELS": NETWORK_SCOPE_LABELS,
+    # A search's area and filters as query-string pairs: the links to follow it and to its feeds.
+    "area_pairs": area_pairs,
 }
 
 
@@ -144,6 +148,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DataDownloads,
             PartnerImportPages,
             PartnerReportPages,
+            FollowPages,
+            AreaFeeds,
             NetworksApi,
             AccountPages,
             BuilderProfilePages,

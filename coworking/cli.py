@@ -159,11 +159,19 @@ def _mail_job(job):  # noqa: ANN001, ANN202 - job(session, mailer) -> its result
 
 @main.command()
 def digest() -> None:
-    """E-mail each network partner what waits in their countries (at most once a day; safe to run from cron)."""
+    """E-mail each network partner what waits in their countries (at most once a day), and each follower of an
+    area what is new there (daily or weekly); delete sign-ups left unconfirmed. Idempotent: safe to run from cron."""
+    from coworking.follows.services import send_area_digests
     from coworking.moderation.services import send_digests
 
     sent = _mail_job(send_digests)
     click.echo(f"Digests queued: {sent}. (They leave with `coworking outbox --send`, or are in the outbox.)")
+    secret = Settings.from_env().secret_key
+    report = _mail_job(lambda session, mailer: send_area_digests(session, mailer.link, secret))
+    click.echo(
+        f"Area digests queued: {report.sent} ({report.due} follows due). "
+        f"Unconfirmed sign-ups deleted: {report.expired}."
+    )
 
 
 @main.command()

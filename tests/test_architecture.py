@@ -22,6 +22,7 @@ LAYERS: list[set[str]] = [
     {"spaces"},
     {"map", "networks", "moderation", "reports"},
     {"site", "exchange", "countries"},
+    {"follows"},
     {"migrations"},
     {"app", "cli"},
 ]

@@ -48,6 +48,9 @@ class Permission(StrEnum):
     # Answer a yearly reminder ("still correct", "closed") by its link: whoever holds the link, which names
     # the builder and the listing it was sent for (moderation.reminders checks it).
     LISTING_CHECK_ANSWER = "listing-check:answer"
+    # Follow an area by e-mail (no account), and confirm or end it by the e-mailed links: anyone; the link's
+    # token names the follow it acts on (coworking.follows.services checks it).
+    AREA_FOLLOW = "area:follow"
     # Edit a listing (and confirm it is right): its community builders, its country's partners, admins.
     SPACE_EDIT = "space:edit"
     # Restore an earlier revision of a listing: its country's partners, admins.
@@ -95,6 +98,7 @@ PUBLIC = frozenset(
         Permission.ACCOUNT_SIGN_IN,
         Permission.SPACE_REPORT,
         Permission.LISTING_CHECK_ANSWER,
+        Permission.AREA_FOLLOW,
     }
 )
 SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE, Permission.SPACE_CLAIM, Permission.SPACE_PROPOSE})

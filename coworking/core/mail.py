@@ -25,7 +25,7 @@ from email.utils import format_datetime, parseaddr
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Engine, Integer, Row, String, Text, delete, func, select, update
+from sqlalchemy import JSON, Engine, Integer, Row, String, Text, delete, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from coworking.core.models import Base, utcnow
@@ -56,6 +56,8 @@ class OutboxMessage(Base):
     recipient: Mapped[str] = mapped_column(String(RECIPIENT_MAX))
     subject: Mapped[str] = mapped_column(String(SUBJECT_MAX))
     body: Mapped[str] = mapped_column(Text)
+    # Headers of its own beyond From/To/Subject/Date/Message-ID (a digest's List-Unsubscribe), or None.
+    headers: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
     # Tries made so far, the one that succeeded included: 0 means no server has seen it yet.
@@ -77,17 +79,31 @@ def _single_line(name: str, value: str, longest: int) -> str:
     return value
 
 
-def queue_mail(session: Session, recipient: str, subject: str, body: str) -> OutboxMessage:
+# Headers a caller may add: list mail's (RFC 2369, RFC 8058). The envelope's own are set by _email alone.
+EXTRA_HEADERS = frozenset({"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id"})
+HEADER_MAX = 2000
+
+
+def queue_mail(
+    session: Session, recipient: str, subject: str, body: str, headers: dict[str, str] | None = None
+) -> OutboxMessage:
     """Add a message to the caller's session, unsent; the caller commits it with the change that caused it.
 
     Not committing here is the point: the mail belongs to the caller's transaction, so it exists
-    exactly when the change it announces does. A bad address or subject fails now, in that transaction,
-    rather than at delivery where nobody would see it.
+    exactly when the change it announces does. A bad address, subject or header fails now, in that
+    transaction, rather than at delivery where nobody would see it. ``headers``: only EXTRA_HEADERS.
     """
+    extra = None
+    if headers:
+        unknown = set(headers) - EXTRA_HEADERS
+        if unknown:
+            raise ValueError(f"The mail may not set the header(s) {', '.join(sorted(unknown))}")
+        extra = {name: _single_line(name, value, HEADER_MAX) for name, value in headers.items()}
     message = OutboxMessage(
         recipient=_single_line("recipient", recipient, RECIPIENT_MAX),
         subject=_single_line("subject", subject, SUBJECT_MAX),
         body=body,
+        headers=extra,
         attempts=0,
         next_attempt_at=utcnow(),
     )
@@ -167,7 +183,13 @@ def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
 
 
 def _email(
-    smtp: SmtpSettings, message_id: int, created_at: datetime, recipient: str, subject: str, body: str
+    smtp: SmtpSettings,
+    message_id: int,
+    created_at: datetime,
+    recipient: str,
+    subject: str,
+    body: str,
+    headers: dict[str, str] | None = None,
 ) -> EmailMessage:
     email = EmailMessage()  # the default policy: UTF-8, RFC 2047 headers for a subject like "Cēsis"
     email["From"] = smtp.sender
@@ -177,6 +199,8 @@ def _email(
     domain = parseaddr(smtp.sender)[1].rpartition("@")[2] or "localhost"
     # The same Message-ID on every try: a message sent twice (see the module's docstring) is one message.
     email["Message-ID"] = f"<outbox.{message_id}.{int(created_at.timestamp())}@{domain}>"
+    for name, value in (headers or {}).items():
+        email[name] = value
     email.set_content(body)
     return email
 
@@ -227,6 +251,7 @@ def _claim(engine: Engine, message_id: int, now: datetime) -> Row | None:
                 OutboxMessage.recipient,
                 OutboxMessage.subject,
                 OutboxMessage.body,
+                OutboxMessage.headers,
             ).where(OutboxMessage.id == message_id)
         ).one()
 
@@ -335,6 +360,7 @@ def outbox_lines(engine: Engine, include_sent: bool = False) -> list[str]:
         lines += [
             f"#{message.id}  To: {message.recipient}",
             f"Subject: {message.subject}",
+            *(f"{name}: {value}" for name, value in (message.headers or {}).items()),
             f"Queued: {_when(message.created_at)}  Attempts: {message.attempts}  State: {state}",
         ]
         if message.last_error:

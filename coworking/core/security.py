@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from litestar.config.csrf import CSRFConfig
@@ -100,11 +101,21 @@ def _is_json(scope: Scope) -> bool:
     return False
 
 
+# The one path a form may be posted to without a token: RFC 8058's one-click unsubscribe. A mail provider
+# posts "List-Unsubscribe=One-Click" to the link of a digest's List-Unsubscribe header, with no cookie and
+# so no token; refusing it would break the unsubscribe button of every mail client. CSRF cannot hurt here:
+# the 256-bit token in the path is the proof (a forged request must already know it, and whoever knows it
+# may unsubscribe anyway), and the only thing the POST can do is end that one follow. The whole path must
+# match (fullmatch) and be exactly one token long (43 URL-safe characters): nothing beneath or beside it.
+ONE_CLICK_UNSUBSCRIBE = re.compile(r"/follow/unsubscribe/[A-Za-z0-9_-]{43}")
+
+
 class SiteCSRFMiddleware(CSRFMiddleware):
-    """Litestar's double-submit token check, with this site's two decisions (no path is ever excluded):
+    """Litestar's double-submit token check, with this site's three decisions:
 
     - A write with a JSON body needs no token: a browser sends JSON across sites only after a CORS
-      preflight, and this site allows no cross-site origin. Forms (urlencoded, multipart, text) always do.
+      preflight, and this site allows no cross-site origin. Forms (urlencoded, multipart, text) always do,
+      except a POST to ONE_CLICK_UNSUBSCRIBE (see there why).
     - The token cookie is set only on a page whose route shows a form (``CSRF_FORM``), never on static
       files or other cacheable answers, where a shared cache could hand one token to everyone.
     """
@@ -125,7 +136,7 @@ class SiteCSRFMiddleware(CSRFMiddleware):
                     send = self.create_send_wrapper(send=send, token=token, csrf_cookie=None)
             await self.app(scope, receive, send)
             return
-        if _is_json(scope):
+        if _is_json(scope) or (scope["method"] == "POST" and ONE_CLICK_UNSUBSCRIBE.fullmatch(scope.get("path", ""))):
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Stream, Template
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -25,7 +26,7 @@ from coworking.core.vocabulary import N_
 from coworking.core.web import Form, form_text, ip_of, page, public_url
 from coworking.exchange import imports
 from coworking.exchange.export import Licence, activities_calendar, csv_chunks, exported_rows, geojson_chunks
-from coworking.spaces.query import Filters, Search, SpaceQuery, build_space_query
+from coworking.spaces.query import Filters, Search, SearchParams, SpaceQuery, build_space_query
 from coworking.spaces.services import resolve_origin
 
 # A download reads every space it names: plenty for people and scripts, not a way to keep a server busy.
@@ -72,10 +73,17 @@ class DataDownloads(Controller):
         return self._stream(request, search, "csv", "text/csv")
 
     @get("/activities.ics", sync_to_thread=True)
-    def activities_ics(self, request: Request, db_session: DbSession, filters: Filters) -> Response[bytes]:
-        """The dated activities of the spaces a search finds (its filters), for a calendar app to subscribe to."""
+    def activities_ics(
+        self,
+        request: Request,
+        db_session: DbSession,
+        filters: Filters,
+        bbox: Annotated[str | None, QueryParameter(description="Only spaces in this box: west,south,east,north.")] = None,
+    ) -> Response[bytes]:
+        """The dated activities of the spaces a search finds (its filters, and a map view's box), for a
+        calendar app to subscribe to."""
         check(request.app.state.rate_limiter, [(DOWNLOADS_PER_IP, ip_of(request))])
-        query = build_space_query(filters)
+        query = build_space_query(SearchParams(**msgspec.structs.asdict(filters), bbox=bbox or ""))
         licence = licence_of(request)
         body = activities_calendar(db_session, query, utcnow(), licence, lambda path: public_url(request, path))
         return Response(

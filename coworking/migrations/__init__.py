@@ -17,6 +17,7 @@ from coworking.core import ratelimit as _ratelimit  # noqa: F401
 from coworking.core.db import make_engine, normalize_url
 from coworking.core.models import Base
 from coworking.exchange import models as _exchange  # noqa: F401
+from coworking.follows import models as _follows  # noqa: F401
 from coworking.geo import models as _geo  # noqa: F401
 from coworking.geo.gazetteer import ensure_gazetteer
 from coworking.moderation import models as _moderation  # noqa: F401

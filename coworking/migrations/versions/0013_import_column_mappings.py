@@ -1,7 +1,7 @@
 """import column mappings
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0011
 """
 
 import advanced_alchemy.types  # noqa: F401 - the models' DateTimeUTC
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
