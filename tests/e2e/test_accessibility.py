@@ -37,6 +37,7 @@ PAGES = [
     ("countries", "/countries", 200),
     ("country", "/countries/lv", 200),
     ("country-region", "/countries/lv?region=Ogre", 200),
+    ("follow", "/follow?country=LV&region=Ogre", 200),
     ("not-found", "/spaces/no-such-space-here", 404),
     ("invalid-search", "/spaces?country=XX", 400),
     ("sign-in", "/account/login", 200),
