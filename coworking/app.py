@@ -49,6 +49,7 @@ from coworking.follows.controllers import AreaFeeds, FollowPages
 from coworking.geo.api import PlacesApi
 from coworking.geo.controllers import PlacePages
 from coworking.geo.geocoders import build_geocoder
+from coworking.guides.controllers import GuidePages, guides_for
 from coworking.map.api import MapApi
 from coworking.map.controllers import EmbedPages, MapPage
 from coworking.map.services import grid_cache
@@ -73,6 +74,7 @@ from coworking.spaces.vocabulary import AMENITIES, AMENITY_LABELS, STATUS_LABELS
 # What templates may name from the domains (the core's helpers know none of them).
 DOMAIN_GLOBALS = {
     "moderation_waiting": moderation_waiting,
+    "guides_for": guides_for,
     "AMENITIES": AMENITIES,
     "AMENITY_LABELS": AMENITY_LABELS,
     "STATUSES": STATUSES,
@@ -144,6 +146,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PlacePages,
             PlacesApi,
             NetworkPages,
+            GuidePages,
             CountryPages,
             DataDownloads,
             PartnerImportPages,

@@ -26,7 +26,7 @@ def migrate() -> None:
     "--seed-dir",
     type=click.Path(exists=True, file_okay=False),
     default=None,
-    help="Folder with spaces.csv and networks.csv.",
+    help="Folder with spaces.csv, networks.csv and guides/*.md.",
 )
 def seed(seed_dir: str | None) -> None:
     """Load the real seed data; running it again adds only new rows."""
@@ -47,7 +47,8 @@ def seed(seed_dir: str | None) -> None:
     engine.dispose()
     click.echo(
         f"Spaces: {report.spaces_added} added, {report.spaces_kept} already there. "
-        f"Networks: {report.networks_added} added, {report.networks_kept} already there."
+        f"Networks: {report.networks_added} added, {report.networks_kept} already there. "
+        f"Guides: {report.guides_added} added, {report.guides_kept} already there."
     )
 
 

@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"geo"},
     {"activities"},
     {"spaces"},
-    {"map", "networks", "moderation", "reports"},
+    {"map", "networks", "moderation", "reports", "guides"},
     {"site", "exchange", "countries"},
     {"follows"},
     {"migrations"},

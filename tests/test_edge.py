@@ -20,7 +20,7 @@ from tests.factories import make_space
 # A concrete value for every path parameter a route may have.
 PATH_VALUES = {
     "slug": "skola6", "code": "lv", "file_path": "css/site.css", "path": "openapi.json", "token": "not-a-token",
-    "name": "0123-320.webp", "photo_id": "1", "answer": "confirmed",
+    "name": "0123-320.webp", "photo_id": "1", "answer": "confirmed", "guide_slug": "the-community-builder", "language": "lv",
 }  # fmt: skip
 
 

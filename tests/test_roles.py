@@ -74,6 +74,6 @@ def test_bad_grants_come_back_with_the_input_and_change_nothing(client: TestClie
 def test_the_rules_in_can() -> None:
     anonymous, person = Actor(), Actor(user_id=1)
     partner, administrator = Actor(user_id=2, partner_countries=frozenset({"LV"})), Actor(user_id=3, is_admin=True)
-    for permission in (Permission.ROLES_MANAGE, Permission.SECURITY_LOG_READ):
+    for permission in (Permission.ROLES_MANAGE, Permission.SECURITY_LOG_READ, Permission.GUIDES_EDIT):
         assert [can(actor, permission) for actor in (anonymous, person, partner, administrator)] == [False, False, False, True]
     assert [can(actor, Permission.ACCOUNT_MANAGE) for actor in (anonymous, person)] == [False, True]

@@ -22,12 +22,12 @@ from tests.test_accounts import EMAIL, PASSWORD, csrf, fresh, post, register_and
 GUARDED = (
     "users", "user_sessions", "email_tokens", "partner_countries", "outbox", "spaces", "space_amenities",
     "builder_roles", "community_builders", "space_community_builders", "revisions", "submissions", "space_photos",
-    "listing_checks",
+    "listing_checks", "guides", "guide_texts",
 )  # fmt: skip
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PATH_VALUES = {
     "token": "not-a-real-link-token", "slug": "no-such-space", "revision_id": "1", "submission_id": "1", "photo_id": "1",
-    "answer": "confirmed", "space_id": "1",
+    "answer": "confirmed", "space_id": "1", "guide_slug": "no-such-guide", "language": "en",
 }  # fmt: skip
 
 
@@ -77,6 +77,7 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     """Every state-changing route × every role: allowed or refused exactly as can() says for the space it
     names (and its country); refusals are 401 (anonymous) or 403 and write nothing."""
     from coworking.accounts.models import BuilderRole, User
+    from coworking.guides.services import create_guide
     from coworking.moderation.models import Submission
     from coworking.spaces.editing import edit_listing
     from coworking.spaces.listing import listing_state
@@ -127,9 +128,10 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     photo = SpacePhoto(space_id=here.id, key="0" * 32, sizes=[[320, 240]], alt_text="Desks by the window")
     session.add_all([item, photo])
     session.commit()
+    guide = create_guide(session, actors["admin"], {"title": "Weekly resident meetings", "body": "Meet weekly."})
     values = {"slug": here.slug, "revision_id": str(revision.id), "submission_id": str(item.id), "photo_id": str(photo.id),
               # Leaving a space: the other one, so that its builder's later cells still speak of this one.
-              "space_id": str(elsewhere.id)}  # fmt: skip
+              "space_id": str(elsewhere.id), "guide_slug": guide.slug}  # fmt: skip
     routes = state_changing_routes(client, values)
     form = {"email": "someone@example.org", "country": "LV", "user_id": "1", "current_password": "not the password", "role": "host"}
 
@@ -151,6 +153,11 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     assert ("/spaces/colabora-lielvarde/edit", "builder of this space") in allowed
     assert (f"/spaces/colabora-lielvarde/history/{revision.id}/revert", "builder of this space") in refused
     assert (f"/moderation/{item.id}/approve", "partner of this country") in allowed
+    # The guides are the administrators' to write: no builder, partner or member may change one.
+    for role in ROLES[:-1]:
+        assert ("/guides/new", role) in refused
+        assert (f"/guides/{guide.slug}/edit/en", role) in refused
+    assert (f"/guides/{guide.slug}/edit/en", "admin") in allowed
     assert len(refused) >= 40
 
 

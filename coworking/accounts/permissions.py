@@ -63,6 +63,8 @@ class Permission(StrEnum):
     DATA_IMPORT = "data:import"
     # Monthly figures of a country's listings (counts, no one's personal data): its partners, admins.
     REPORTS_READ = "reports:read"
+    # Write, translate and restore the guides for people who run a space, and read their history: admins only.
+    GUIDES_EDIT = "guides:edit"
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ PUBLIC = frozenset(
     }
 )
 SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE, Permission.SPACE_CLAIM, Permission.SPACE_PROPOSE})
-ADMINS_ONLY = frozenset({Permission.SECURITY_LOG_READ, Permission.ROLES_MANAGE})
+ADMINS_ONLY = frozenset({Permission.SECURITY_LOG_READ, Permission.ROLES_MANAGE, Permission.GUIDES_EDIT})
 # A partner of the listing's country, or an admin.
 MODERATORS = frozenset({Permission.SPACE_REVERT, Permission.MODERATION_READ, Permission.MODERATION_DECIDE})
 # A partner of any country, or an admin, whatever listing is named: an import checks each row's country,

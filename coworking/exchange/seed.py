@@ -1,7 +1,8 @@
-"""Load the real seed data (seed/spaces.csv, seed/networks.csv) into the database, idempotently.
+"""Load the real seed data (seed/spaces.csv, seed/networks.csv, seed/guides/*.md) into the database, idempotently.
 
-A row that is already in the database (same country, name and town; same network name) is left
-alone, so a re-run adds only the new rows and never overwrites what community builders edited.
+A row that is already in the database (same country, name and town; same network name; same guide
+address) is left alone, so a re-run adds only the new rows and never overwrites what community builders
+(or, for guides, administrators) edited.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coworking.activities.models import Activity
+from coworking.core.errors import InvalidInput
 from coworking.core.settings import PROJECT_ROOT
 from coworking.core.text import slugify
 from coworking.geo.gazetteer import add_seed_place
 from coworking.geo.geocoders import GazetteerGeocoder, locate_town
+from coworking.guides.models import ORIGINAL, Guide, GuideText
+from coworking.guides.services import get_guide, parse_text
 from coworking.networks.models import Network
 from coworking.spaces.models import Amenity, CommunityBuilder, Space
 from coworking.spaces.services import unique_space_slug
@@ -37,6 +41,8 @@ class SeedReport:
     spaces_kept: int = 0
     networks_added: int = 0
     networks_kept: int = 0
+    guides_added: int = 0
+    guides_kept: int = 0
 
 
 def _split(value: str) -> list[str]:
@@ -154,12 +160,58 @@ def load_spaces(session: Session, path: Path, report: SeedReport) -> None:
         report.spaces_added += 1
 
 
+def read_guide(path: Path) -> tuple[dict[str, str], str]:
+    """A guide file: its front matter (``key: value`` lines between two ``---`` lines) and its Markdown body."""
+    text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+    if not text.startswith("---\n") or "\n---\n" not in text[3:]:
+        raise SeedError(f"{path.name}: no front matter (slug, position, title, summary between --- lines)")
+    header, _, body = text[4:].partition("\n---\n")
+    meta = {}
+    for number, line in enumerate(header.splitlines(), start=2):
+        key, colon, value = line.partition(":")
+        if not colon:
+            raise SeedError(f"{path.name}:{number}: write each front matter line as key: value")
+        meta[key.strip()] = value.strip()
+    return meta, body.strip() + "\n"
+
+
+def load_guides(session: Session, folder: Path, report: SeedReport) -> None:
+    """The guides of ``folder`` (one Markdown file each, README.md aside), in English; a guide whose slug is
+    already there is kept as it is (an administrator may have edited it: the seed never overwrites that).
+
+    Seeded guides get no revision: the first edit on the site records their state as "imported" first, as
+    it does for seeded spaces."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*.md")):
+        if path.name.lower() == "readme.md":
+            continue
+        meta, body = read_guide(path)
+        slug = meta.get("slug", "")
+        if not slug:
+            raise SeedError(f"{path.name}: the front matter names no slug")
+        if get_guide(session, slug) is not None:
+            report.guides_kept += 1
+            continue
+        try:
+            text = parse_text({**meta, "body": body}, with_position=True)
+        except InvalidInput as error:
+            problems = "; ".join(f"{name}: {message % error.variables}" for name, message in error.errors.items())
+            raise SeedError(f"{path.name}: {problems}") from None
+        guide = Guide(slug=slug, position=text["position"])
+        guide.texts.append(GuideText(language=ORIGINAL, title=text["title"], summary=text["summary"], body=text["body"]))
+        session.add(guide)
+        session.flush()
+        report.guides_added += 1
+
+
 def seed(session: Session, seed_dir: Path = SEED_DIR) -> SeedReport:
     """Load networks and spaces from ``seed_dir``; commit once, so a bad row leaves nothing half-written."""
     report = SeedReport()
     try:
         load_networks(session, seed_dir / "networks.csv", report)
         load_spaces(session, seed_dir / "spaces.csv", report)
+        load_guides(session, seed_dir / "guides", report)
     except Exception:
         session.rollback()
         raise

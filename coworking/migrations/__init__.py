@@ -20,6 +20,7 @@ from coworking.exchange import models as _exchange  # noqa: F401
 from coworking.follows import models as _follows  # noqa: F401
 from coworking.geo import models as _geo  # noqa: F401
 from coworking.geo.gazetteer import ensure_gazetteer
+from coworking.guides import models as _guides  # noqa: F401
 from coworking.moderation import models as _moderation  # noqa: F401
 from coworking.networks import models as _networks  # noqa: F401
 from coworking.revisions import models as _revisions  # noqa: F401

@@ -29,8 +29,9 @@ class Revision(Base):
     subject_id: Mapped[int] = mapped_column(Integer)
     # The subject's version number once this change was made.
     version: Mapped[int] = mapped_column(Integer)
-    # Where the subject is: partners moderate by country.
-    country_code: Mapped[str] = mapped_column(String(2))
+    # Where the subject is: partners moderate by country. None for a subject of the whole network (a guide),
+    # which belongs to no country and so to no partner's queue.
+    country_code: Mapped[str | None] = mapped_column(String(2))
     # Who made it; None for the imported original, or once the person deleted their account ("former member").
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # In what role they made it ("builder", "partner", "admin", "member"): what the public history shows

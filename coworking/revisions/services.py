@@ -33,7 +33,7 @@ def record(
     *,
     subject: str,
     subject_id: int,
-    country_code: str,
+    country_code: str | None,
     base_version: int,
     before: State,
     after: State,

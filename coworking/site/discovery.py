@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coworking.core.models import utcnow
+from coworking.guides.models import Guide
 from coworking.spaces.models import Space
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -21,7 +22,7 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 SPACES_PER_SITEMAP = 40_000
 FEED_ENTRIES = 50
 # The pages about the whole directory (each space and country has its own entry).
-SITE_PAGES = ("/", "/spaces", "/map", "/countries", "/network", "/networks", "/about")
+SITE_PAGES = ("/", "/spaces", "/map", "/countries", "/network", "/networks", "/guides", "/about")
 # Pages of one person or one link: nothing for a search engine.
 PRIVATE_PATHS = ("/account", "/admin", "/moderation", "/listing-check", "/propose")
 
@@ -73,7 +74,12 @@ def pages_sitemap(db: Session, url: Url) -> bytes:
     countries = db.execute(
         select(Space.country_code, func.max(Space.updated_at)).where(Space.status == "published").group_by(Space.country_code).order_by(Space.country_code)
     )
-    entries = [*((path, latest) for path in SITE_PAGES), *((f"/countries/{code.lower()}", when) for code, when in countries)]
+    guides = db.execute(select(Guide.slug, Guide.updated_at).order_by(Guide.position, Guide.id))
+    entries = [
+        *((path, latest) for path in SITE_PAGES),
+        *((f"/countries/{code.lower()}", when) for code, when in countries),
+        *((f"/guides/{slug}", when) for slug, when in guides),
+    ]
     return _urlset(iter(entries), url)
 
 

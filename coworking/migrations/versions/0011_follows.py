@@ -1,7 +1,7 @@
 """follows, and headers of an outbox message
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 """
 
 import advanced_alchemy.types  # noqa: F401 - autogenerate writes the models' DateTimeUTC with it
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
