@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"geo"},
     {"activities"},
     {"spaces"},
-    {"map", "networks", "moderation"},
+    {"map", "networks", "moderation", "visits"},
     {"site", "exchange", "countries"},
     {"migrations"},
     {"app", "cli"},

@@ -6,6 +6,7 @@ and nothing is written; and a refused form keeps what was typed (never a passwor
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from litestar.testing import TestClient
@@ -22,12 +23,12 @@ from tests.test_accounts import EMAIL, PASSWORD, csrf, fresh, post, register_and
 GUARDED = (
     "users", "user_sessions", "email_tokens", "partner_countries", "outbox", "spaces", "space_amenities",
     "builder_roles", "community_builders", "space_community_builders", "revisions", "submissions", "space_photos",
-    "listing_checks",
+    "listing_checks", "visit_requests",
 )  # fmt: skip
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PATH_VALUES = {
     "token": "not-a-real-link-token", "slug": "no-such-space", "revision_id": "1", "submission_id": "1", "photo_id": "1",
-    "answer": "confirmed", "space_id": "1",
+    "answer": "confirmed", "space_id": "1", "visit_id": "1",
 }  # fmt: skip
 
 
@@ -81,6 +82,7 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     from coworking.spaces.editing import edit_listing
     from coworking.spaces.listing import listing_state
     from coworking.spaces.models import SpacePhoto
+    from coworking.visits.models import VisitRequest
     from tests.factories import make_space
 
     here = make_space(session, "CoLabora Lielvārde", "Lielvārde", "LV")
@@ -125,9 +127,11 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     revision = edit_listing(session, actors["admin"], here, here.version, {**listing_state(here), "desks": 6}, "six desks")
     item = Submission(kind="report", country_code="LV", space_id=here.id, message="Closed on Mondays")
     photo = SpacePhoto(space_id=here.id, key="0" * 32, sizes=[[320, 240]], alt_text="Desks by the window")
-    session.add_all([item, photo])
+    visit = VisitRequest(space_id=here.id, day=date(2099, 6, 1), kind="day_pass", email="maija@example.org", language="en", status="waiting")
+    session.add_all([item, photo, visit])
     session.commit()
     values = {"slug": here.slug, "revision_id": str(revision.id), "submission_id": str(item.id), "photo_id": str(photo.id),
+              "visit_id": str(visit.id),
               # Leaving a space: the other one, so that its builder's later cells still speak of this one.
               "space_id": str(elsewhere.id)}  # fmt: skip
     routes = state_changing_routes(client, values)
@@ -151,6 +155,9 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     assert ("/spaces/colabora-lielvarde/edit", "builder of this space") in allowed
     assert (f"/spaces/colabora-lielvarde/history/{revision.id}/revert", "builder of this space") in refused
     assert (f"/moderation/{item.id}/approve", "partner of this country") in allowed
+    assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "builder of another space") in refused
+    assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "partner of another country") in refused
+    assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "builder of this space") in allowed
     assert len(refused) >= 40
 
 
