@@ -15,8 +15,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("spaces", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("visit_requests_open", sa.Boolean(), server_default=sa.true(), nullable=False))
+    # A plain ALTER TABLE, not a batch: SQLite's batch would copy the table, dropping the spatial index's
+    # triggers on it (migration 0002); SQLite adds a column with a constant default in place.
+    op.add_column("spaces", sa.Column("visit_requests_open", sa.Boolean(), server_default=sa.true(), nullable=False))
     op.create_table(
         "visit_requests",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -48,5 +49,4 @@ def downgrade() -> None:
         batch_op.drop_index("ix_visit_requests_space")
         batch_op.drop_index("ix_visit_requests_created")
     op.drop_table("visit_requests")
-    with op.batch_alter_table("spaces", schema=None) as batch_op:
-        batch_op.drop_column("visit_requests_open")
+    op.drop_column("spaces", "visit_requests_open")  # SQLite 3.35+ drops a column in place, keeping the triggers
