@@ -70,6 +70,14 @@ from coworking.spaces.api import SpacesApi
 from coworking.spaces.controllers import BuilderProfilePages, ListingPages, MediaFiles, PhotoPages, SpacePages
 from coworking.spaces.query import provide_filter_params, provide_search_params
 from coworking.spaces.vocabulary import AMENITIES, AMENITY_LABELS, STATUS_LABELS, STATUSES
+from coworking.visits.controllers import (
+    PartnerVisitPages,
+    SpaceVisitPages,
+    VisitAskPages,
+    VisitLinkPages,
+    visit_requests_offered,
+)
+from coworking.visits.vocabulary import VISIT_KINDS, VISIT_STATUSES
 
 # What templates may name from the domains (the core's helpers know none of them).
 DOMAIN_GLOBALS = {
@@ -83,6 +91,9 @@ DOMAIN_GLOBALS = {
     "NETWORK_SCOPE_LABELS": NETWORK_SCOPE_LABELS,
     # A search's area and filters as query-string pairs: the links to follow it and to its feeds.
     "area_pairs": area_pairs,
+    "visit_requests_offered": visit_requests_offered,
+    "VISIT_KIND_LABELS": VISIT_KINDS,
+    "VISIT_STATUS_LABELS": VISIT_STATUSES,
 }
 
 
@@ -139,6 +150,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProposalPages,
             ModerationPages,
             ListingCheckPages,
+            VisitAskPages,
+            VisitLinkPages,
+            SpaceVisitPages,
+            PartnerVisitPages,
             SpacesApi,
             MapPage,
             EmbedPages,

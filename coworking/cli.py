@@ -178,11 +178,16 @@ def digest() -> None:
 @main.command()
 def remind() -> None:
     """Remind builders of listings unconfirmed for a year; flag those unconfirmed for 18 months to their
-    partners. Idempotent: safe to run daily from cron."""
+    partners; delete visit requests never confirmed, erase the details of those a year past their day.
+    Idempotent: safe to run daily from cron."""
     from coworking.moderation.reminders import send_reminders
+    from coworking.visits.services import forget_visit_requests
 
     done = _mail_job(send_reminders)
     click.echo(f"Reminders queued: {done.reminders}. Listings flagged to their partners: {done.flagged}.")
+    # The same daily run forgets what visit requests need not keep (services.forget_visit_requests).
+    forgotten = _mail_job(lambda session, _mailer: forget_visit_requests(session))
+    click.echo(f"Visit requests: {forgotten.deleted} never confirmed deleted, {forgotten.erased} past their year erased.")
 
 
 @main.command()

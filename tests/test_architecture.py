@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"geo"},
     {"activities"},
     {"spaces"},
-    {"map", "networks", "moderation", "reports", "guides"},
+    {"map", "networks", "moderation", "reports", "guides", "visits"},
     {"site", "exchange", "countries"},
     {"follows"},
     {"migrations"},

@@ -6,6 +6,7 @@ and nothing is written; and a refused form keeps what was typed (never a passwor
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from litestar.testing import TestClient
@@ -22,12 +23,12 @@ from tests.test_accounts import EMAIL, PASSWORD, csrf, fresh, post, register_and
 GUARDED = (
     "users", "user_sessions", "email_tokens", "partner_countries", "outbox", "spaces", "space_amenities",
     "builder_roles", "community_builders", "space_community_builders", "revisions", "submissions", "space_photos",
-    "listing_checks", "guides", "guide_texts",
+    "listing_checks", "guides", "guide_texts", "visit_requests",
 )  # fmt: skip
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PATH_VALUES = {
     "token": "not-a-real-link-token", "slug": "no-such-space", "revision_id": "1", "submission_id": "1", "photo_id": "1",
-    "answer": "confirmed", "space_id": "1", "guide_slug": "no-such-guide", "language": "en",
+    "answer": "confirmed", "space_id": "1", "guide_slug": "no-such-guide", "language": "en", "visit_id": "1",
 }  # fmt: skip
 
 
@@ -82,6 +83,7 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     from coworking.spaces.editing import edit_listing
     from coworking.spaces.listing import listing_state
     from coworking.spaces.models import SpacePhoto
+    from coworking.visits.models import VisitRequest
     from tests.factories import make_space
 
     here = make_space(session, "CoLabora Lielvārde", "Lielvārde", "LV")
@@ -126,10 +128,12 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     revision = edit_listing(session, actors["admin"], here, here.version, {**listing_state(here), "desks": 6}, "six desks")
     item = Submission(kind="report", country_code="LV", space_id=here.id, message="Closed on Mondays")
     photo = SpacePhoto(space_id=here.id, key="0" * 32, sizes=[[320, 240]], alt_text="Desks by the window")
-    session.add_all([item, photo])
+    visit = VisitRequest(space_id=here.id, day=date(2099, 6, 1), kind="day_pass", email="maija@example.org", language="en", status="waiting")
+    session.add_all([item, photo, visit])
     session.commit()
     guide = create_guide(session, actors["admin"], {"title": "Weekly resident meetings", "body": "Meet weekly."})
     values = {"slug": here.slug, "revision_id": str(revision.id), "submission_id": str(item.id), "photo_id": str(photo.id),
+              "visit_id": str(visit.id),
               # Leaving a space: the other one, so that its builder's later cells still speak of this one.
               "space_id": str(elsewhere.id), "guide_slug": guide.slug}  # fmt: skip
     routes = state_changing_routes(client, values)
@@ -158,6 +162,9 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
         assert ("/guides/new", role) in refused
         assert (f"/guides/{guide.slug}/edit/en", role) in refused
     assert (f"/guides/{guide.slug}/edit/en", "admin") in allowed
+    assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "builder of another space") in refused
+    assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "partner of another country") in refused
+    assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "builder of this space") in allowed
     assert len(refused) >= 40
 
 

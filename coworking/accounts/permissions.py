@@ -65,6 +65,15 @@ class Permission(StrEnum):
     REPORTS_READ = "reports:read"
     # Write, translate and restore the guides for people who run a space, and read their history: admins only.
     GUIDES_EDIT = "guides:edit"
+    # Ask a space for a visit, confirm the request by its link, read its thread by the link: anyone (the
+    # link's token names the one request; visits.services checks it).
+    VISIT_REQUEST = "visit:request"
+    # See a space's visit requests, answer them, switch requests on or off: its community builders, its
+    # country's partners, admins (the same people who edit its listing).
+    VISIT_ANSWER = "visit:answer"
+    # Counts of visit requests per space and month (never their messages or addresses): partners of the
+    # country, admins.
+    VISIT_COUNTS_READ = "visit-counts:read"
 
 
 @dataclass(frozen=True)
@@ -101,12 +110,17 @@ PUBLIC = frozenset(
         Permission.SPACE_REPORT,
         Permission.LISTING_CHECK_ANSWER,
         Permission.AREA_FOLLOW,
+        Permission.VISIT_REQUEST,
     }
 )
 SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE, Permission.SPACE_CLAIM, Permission.SPACE_PROPOSE})
 ADMINS_ONLY = frozenset({Permission.SECURITY_LOG_READ, Permission.ROLES_MANAGE, Permission.GUIDES_EDIT})
 # A partner of the listing's country, or an admin.
-MODERATORS = frozenset({Permission.SPACE_REVERT, Permission.MODERATION_READ, Permission.MODERATION_DECIDE})
+MODERATORS = frozenset(
+    {Permission.SPACE_REVERT, Permission.MODERATION_READ, Permission.MODERATION_DECIDE, Permission.VISIT_COUNTS_READ}
+)
+# The listing's community builders, its country's partners, admins.
+LISTING_KEEPERS = frozenset({Permission.SPACE_EDIT, Permission.VISIT_ANSWER})
 # A partner of any country, or an admin, whatever listing is named: an import checks each row's country,
 # a report the countries it covers.
 PARTNERS = frozenset({Permission.DATA_IMPORT, Permission.REPORTS_READ})
@@ -131,7 +145,7 @@ def can(actor: Actor, permission: Permission, resource: Listing | None = None) -
         return bool(actor.partner_countries)
     if permission in MODERATORS:
         return bool(actor.partner_countries) if resource is None else resource.country_code in actor.partner_countries
-    if permission is Permission.SPACE_EDIT:
+    if permission in LISTING_KEEPERS:
         if resource is None:
             return True  # anyone signed in may be a builder of some space; which one, the service asks
         return resource.country_code in actor.partner_countries or getattr(resource, "id", None) in actor.builder_of

@@ -5,7 +5,21 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, and_
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coworking.activities.models import Activity
@@ -85,6 +99,9 @@ class Space(Timestamped, Base):
     # When a community builder last said the listing is right ("confirmed by its community builder on …").
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     source_url: Mapped[str | None] = mapped_column(String(1000))
+    # Whether residents may ask for a visit from the space's page (its builders switch it; not a listing
+    # fact: not in its revisions).
+    visit_requests_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Folded (lower-case ASCII) name, town, region, description: accent-insensitive search.
     search_text: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

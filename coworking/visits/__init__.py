@@ -1,0 +1,1 @@
+"""Visit requests: a resident asks a space for a visit, its community builders answer yes or no."""
