@@ -13,7 +13,9 @@ the current month counts what happened so far. Each figure is a count of what th
 - listing edits: revisions in the month that changed a listing (edits, reverts, photos, builders shown,
   updates from a data file), not its creation or confirmation;
 - activities held: occurrences starting in the month, weekly ones each week (``occurrences_between``);
-- new community builders: builder roles granted in the month and still held.
+- new community builders: builder roles granted in the month and still held;
+- visit requests: requests a resident confirmed, by the month they were made (never their messages or
+  addresses).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from coworking.revisions import services as revisions
 from coworking.revisions.models import Revision
 from coworking.spaces.editing import SUBJECT
 from coworking.spaces.models import Space
+from coworking.visits.models import VisitRequest
 
 MAX_MONTHS = 36
 # By default: the last 12 full months and the current one.
@@ -60,6 +63,7 @@ INDICATORS: tuple[tuple[str, str], ...] = (
     ("listing_edits", N_("Listing edits")),
     ("activities_held", N_("Activities held")),
     ("new_community_builders", N_("New community builders")),
+    ("visit_requests", N_("Visit requests")),
 )
 CSV_COLUMNS = ("month", *(name for name, _ in INDICATORS))
 
@@ -92,6 +96,7 @@ class MonthFigures:
     listing_edits: int
     activities_held: int
     new_community_builders: int
+    visit_requests: int
 
     @property
     def label(self) -> str:
@@ -259,12 +264,14 @@ def monthly_report(db: Session, actor: Actor, scope: ReportScope, now: datetime)
     )
     roles = join(BuilderRole, Space, Space.id == BuilderRole.space_id)
     builders = _per_month(db, BuilderRole.granted_at, bounds, roles, *spaces)
+    asked = join(VisitRequest, Space, Space.id == VisitRequest.space_id)
+    visits = _per_month(db, VisitRequest.created_at, bounds, asked, VisitRequest.status != "unconfirmed", *spaces)
     confirmed = _confirmed(db, bounds, spaces)
     held = _held(db, bounds, spaces)
 
     figures = [
         MonthFigures(month, *values)
-        for month, *values in zip(months, listed, new, confirmed, edits, held, builders, strict=True)
+        for month, *values in zip(months, listed, new, confirmed, edits, held, builders, visits, strict=True)
     ]
     return Report(scope, figures, now)
 
