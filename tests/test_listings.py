@@ -329,7 +329,7 @@ def test_the_history_has_a_json_twin(client: TestClient, session: Session, lielv
     edit_listing(session, Actor(user_id=admin.id, is_admin=True), lielvarde, 1, {**listing_state(lielvarde), "desks": 7}, "seven")
     body = client.get(f"/api/v1/spaces/{lielvarde.slug}/history").json()
     assert [(r["version"], r["kind"], r["summary"]) for r in body] == [(2, "edit", "seven"), (1, "imported", "")]
-    assert body[0]["changes"] == [{"name": "desks", "old": None, "new": 7, "words": None}]
+    assert body[0]["changes"] == [{"name": "desks", "old": None, "new": 7, "words": None, "language": None}]
     assert client.get("/api/v1/spaces/no-such-space/history").status_code == 404
 
 

@@ -26,7 +26,9 @@ from coworking.core.text import slugify
 from coworking.core.vocabulary import N_
 from coworking.guides.markdown import bad_links, render
 from coworking.guides.models import ORIGINAL, Guide, GuideText
+from coworking.revisions import history
 from coworking.revisions import services as revisions
+from coworking.revisions.history import FieldChange, RevisionRow, field_change
 from coworking.revisions.models import Revision
 
 SUBJECT = "guide"
@@ -399,50 +401,15 @@ def revert_guide(db: Session, actor: Actor, guide: Guide, revision_id: int) -> R
 # History -----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FieldChange:
-    name: str
-    language: str | None
-    old: Any
-    new: Any
-    words: list[tuple[str, str]] | None = None
+def _guide_changes(revision: Revision) -> list[FieldChange]:
+    """A guide revision's changed fields ("lv.title" → the title in Latvian); long texts by the words changed."""
+    changes = []
+    for key, (old, new) in sorted(revision.changes.items()):
+        language, _, name = key.rpartition(".")
+        changes.append(field_change(name, old, new, name in ("body", "summary"), language or None))
+    return changes
 
 
-@dataclass(frozen=True)
-class GuideRevision:
-    id: int
-    version: int
-    at: datetime
-    kind: str
-    # "admin", "former" (the account is gone), or None for the guide as first loaded from the seed files.
-    author: str | None
-    summary: str
-    changes: list[FieldChange]
-    restores_version: int | None
-
-
-def history_rows(db: Session, guide: Guide) -> list[GuideRevision]:
+def history_rows(db: Session, guide: Guide) -> list[RevisionRow]:
     """Every revision of the guide, newest first, with each changed field (long texts: the words changed)."""
-    found = revisions.history(db, SUBJECT, guide.id)
-    versions = {revision.id: revision.version for revision in found}
-    rows = []
-    for revision in found:
-        changes = []
-        for key, (old, new) in sorted(revision.changes.items()):
-            language, _, name = key.rpartition(".")
-            words = revisions.word_diff(old, new) if name in ("body", "summary") and old and new else None
-            changes.append(FieldChange(name, language or None, old, new, words))
-        author = None if revision.kind == "imported" else (revision.author_role if revision.author_id else "former")
-        rows.append(
-            GuideRevision(
-                id=revision.id,
-                version=revision.version,
-                at=revision.at,
-                kind=revision.kind,
-                author=author,
-                summary=revision.summary,
-                changes=changes,
-                restores_version=versions.get(revision.restores_id),
-            )  # fmt: skip
-        )
-    return rows
+    return history.history_rows(db, SUBJECT, guide.id, _guide_changes)
