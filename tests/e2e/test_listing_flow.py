@@ -60,6 +60,18 @@ def sign_in(page: Page, email: str) -> None:
     expect(page).to_have_url(re.compile(r"/account$"))
 
 
+def make_partner(browser: Browser, base_url: str, admin_email: str, partner_email: str, country: str = "LV") -> None:
+    """An admin (signed in in a context of their own) makes ``partner_email`` a partner for ``country``."""
+    context = new_phone_context(browser, base_url)
+    admin = context.new_page()
+    sign_in(admin, admin_email)
+    admin.goto("/admin/partners")
+    admin.fill("#email", partner_email)
+    admin.fill("#country", country)
+    admin.locator("main form button[type=submit]").first.click()
+    context.close()
+
+
 def camera_photo(folder: Path) -> Path:
     """A phone-like JPEG with its GPS position in the EXIF."""
     from PIL import Image
@@ -93,14 +105,7 @@ def test_claim_approve_edit_merge_and_revert(
     expect(builder).to_have_url(re.compile(rf"/spaces/{SLUG}\?claimed=1$"))
 
     # An admin makes the partner a partner for Latvia; the partner signs in again and approves.
-    admin_context = new_phone_context(browser, base_url)
-    admin = admin_context.new_page()
-    sign_in(admin, admin_email)
-    admin.goto("/admin/partners")
-    admin.fill("#email", partner_email)
-    admin.fill("#country", "LV")
-    admin.locator("main form button[type=submit]").first.click()
-    admin_context.close()
+    make_partner(browser, base_url, admin_email, partner_email)
     sign_in(partner, partner_email)
     expect(partner.locator(".badge-count")).to_be_visible()  # the queue's count in the navigation
     partner.goto("/moderation")

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.helpers import new_phone_context
 from tests.e2e.test_accounts_flow import PASSWORD
-from tests.e2e.test_listing_flow import accessible, coworking, sign_in, signed_up
+from tests.e2e.test_listing_flow import accessible, coworking, make_partner, sign_in, signed_up
 
 pytestmark = pytest.mark.browser
 
@@ -37,14 +36,7 @@ def test_a_partner_maps_columns_checks_the_dry_run_and_imports(
     partner_email, admin_email = f"import-partner-{language}@example.org", f"import-admin-{language}@example.org"
     coworking(server_env, "createadmin", admin_email, "--password", PASSWORD)
     context, partner = signed_up(browser, base_url, server_env, partner_email, language)
-    admin_context = new_phone_context(browser, base_url)
-    admin = admin_context.new_page()
-    sign_in(admin, admin_email)
-    admin.goto("/admin/partners")
-    admin.fill("#email", partner_email)
-    admin.fill("#country", "LV")
-    admin.locator("main form button[type=submit]").first.click()
-    admin_context.close()
+    make_partner(browser, base_url, admin_email, partner_email)
     sign_in(partner, partner_email)
 
     sheet = tmp_path / "telpas.csv"
