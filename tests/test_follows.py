@@ -129,6 +129,17 @@ def test_the_digest_sends_new_items_once_in_the_followers_language(client: TestC
     assert follows(session)[0].last_sent_at == now + timedelta(days=3) and follow.id == follows(session)[0].id
 
 
+def test_what_is_written_during_a_run_reaches_the_next_digest(session: Session, now: datetime) -> None:
+    """A row is dated when it is written, not when its transaction commits (a long import): a digest reads
+    only what settled ten minutes before it runs, and the next digest takes the rest."""
+    confirmed_follow(session, now, country=("LV",))
+    run = now + timedelta(days=1)
+    make_space(session, "CoLabora Lielvārde", "Lielvārde", "LV", created_at=run - timedelta(minutes=5))
+    assert send_area_digests(session, link, SECRET, run).sent == 0
+    assert send_area_digests(session, link, SECRET, run + timedelta(days=1)).sent == 1
+    assert "CoLabora Lielvārde" in mails(session)[-1].body
+
+
 def test_a_follower_gets_the_digest_in_the_language_of_the_sign_up(session: Session, now: datetime) -> None:
     follow_area(session, ADDRESS, "daily", SearchParams(country=("LV",)), "lv", link, SECRET, now=now)
     token = CONFIRM_LINK.search(last_mail(session, ADDRESS).body).group(1).rsplit("/", 1)[1]
@@ -227,6 +238,14 @@ def test_sign_ups_are_rate_limited_per_address_and_per_ip(client: TestClient, se
     for number in range(16):  # 4 counted from this IP already: 20 in all
         assert post(client, "/follow", email=f"person{number}@example.org", frequency="weekly").status_code == 303
     assert post(client, "/follow", email="one.more@example.org", frequency="weekly").status_code == 429
+
+
+def test_control_characters_in_a_posted_search_never_reach_a_mail_header(client: TestClient, session: Session) -> None:
+    """Form bodies are cleaned of control characters as the query string is; the search text is one line."""
+    response = post(client, "/follow", email=ADDRESS, frequency="daily", q="Cēsis\r\nBcc: x@example.org\x00")
+    assert response.status_code == 303
+    subject = mails(session)[-1].subject
+    assert "\n" not in subject and "\x00" not in subject and "Cēsis Bcc: x@example.org" in subject
 
 
 def test_a_bad_address_or_filter_comes_back_with_its_messages_and_what_was_typed(client: TestClient, session: Session) -> None:

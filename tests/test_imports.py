@@ -288,6 +288,14 @@ def test_a_spreadsheet_with_its_own_column_names_is_mapped_once_and_remembered(c
     token = re.search(r'action="/partner/import/([0-9a-f]{32})"', again.text).group(1)
     change = client.get(f"/partner/import/{token}/columns")
     assert change.status_code == 200 and re.search(r'<option value="desks" selected>', change.text)
+    # Two columns of one name cannot be told apart (the mapping is remembered by name): refused, never merged;
+    # an unnamed column (a spreadsheet's trailing ";") is simply left out.
+    twins = upload(client, "Nosaukums;Pilsēta;Piezīmes;Piezīmes;\r\nSKOLA6;Cēsis;a;b;\r\n".encode())
+    token = re.search(r'action="/partner/import/([0-9a-f]{32})/columns"', twins.text).group(1)
+    refused = client.post(f"/partner/import/{token}/columns", data={"column_0": "name", "column_1": "town", "column_2": "description",
+                                                                     "column_3": "", "column_4": "", "_csrf_token": csrf(client)})  # fmt: skip
+    assert refused.status_code == 400 and "Two columns of the file have this name" in refused.text
+    assert "column_4-error" not in refused.text
     # Another partner's staged file is not theirs to map.
     other = client.get("/partner/import/" + "0" * 32 + "/columns")
     assert other.status_code == 404

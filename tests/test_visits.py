@@ -199,6 +199,17 @@ def test_a_confirmation_link_used_twice_says_so_and_loses_nothing(client: TestCl
     assert client.get("/visits/not-a-link").status_code == 404
 
 
+def test_a_day_gone_by_or_a_number_no_request_has_is_a_message_not_a_500(client: TestClient, fresh: TestClient, session: Session, lielvarde: Space) -> None:  # noqa: F811
+    builder(fresh, session, lielvarde)
+    past = _visit(session, lielvarde, utcnow().date() - timedelta(days=30))  # its day was 20 days ago
+    late = post(fresh, f"/spaces/{lielvarde.slug}/visits/{past.id}/answer", answer="accept")
+    assert late.status_code == 400 and "The day of this visit has passed" in late.text
+    session.expire_all()
+    assert session.get(VisitRequest, past.id).status == "waiting"
+    huge = post(fresh, f"/spaces/{lielvarde.slug}/visits/99999999999999999999999/answer", answer="accept")
+    assert huge.status_code == 400
+
+
 def test_an_unconfirmed_request_expires_after_two_days(client: TestClient, fresh: TestClient, session: Session, lielvarde: Space) -> None:  # noqa: F811
     builder(fresh, session, lielvarde)
     assert ask(client, lielvarde).status_code == 303
@@ -255,7 +266,7 @@ def test_switched_off_closed_and_unanswered_spaces_say_why(client: TestClient, f
     assert client.get("/spaces/no-such-space/visit").status_code == 404
 
 
-def test_only_the_space_builders_its_partners_and_admins_see_and_answer(
+def test_only_the_space_builders_and_admins_see_and_answer(
     client: TestClient, fresh: TestClient, third: TestClient, session: Session, lielvarde: Space  # noqa: F811
 ) -> None:
     builder(client, session, lielvarde)
@@ -299,8 +310,10 @@ def test_only_the_space_builders_its_partners_and_admins_see_and_answer(
     register_and_verify(third, session, PARTNER)
     grant_partner(session, third.app.state.sessions, admin.id, PARTNER, "LV", None)
     assert sign_in(third, email=PARTNER).status_code == 303
-    assert MESSAGE in third.get(listing).text
-    assert post(third, answer, answer="decline", note="We are closed that week.").status_code == 303
+    # Even the country's partner: partners see counts per space and month, never a resident's message.
+    assert third.get(listing).status_code == 403 and MESSAGE not in third.get(listing).text
+    assert post(third, answer, answer="decline", note="We are closed that week.").status_code == 403
+    assert post(fresh, answer, answer="decline", note="We are closed that week.").status_code == 303  # the admin
     assert requests(session)[0].status == "declined"
 
 

@@ -164,6 +164,7 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     assert (f"/guides/{guide.slug}/edit/en", "admin") in allowed
     assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "builder of another space") in refused
     assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "partner of another country") in refused
+    assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "partner of this country") in refused
     assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "builder of this space") in allowed
     assert len(refused) >= 40
 

@@ -19,6 +19,7 @@ from coworking.accounts.permissions import Permission
 from coworking.core.db import DbSession
 from coworking.core.errors import InvalidInput
 from coworking.core.security import CSRF_FORM
+from coworking.core.text import whole_number
 from coworking.core.vocabulary import N_
 from coworking.core.web import Form, form_text, ip_of, page
 
@@ -64,7 +65,7 @@ class AdminPages(Controller):
     @get("/security-log", name="security_log", sync_to_thread=True, opt={"permission": Permission.SECURITY_LOG_READ})
     def security_log(self, request: Request, db_session: DbSession, page_number: FromQuery[str] = "1") -> Template:
         events, pages = security_log(db_session, 1)
-        number = int(page_number) if page_number.isdigit() else 1
+        number = whole_number(page_number) or 1
         number = min(max(1, number), pages)
         if number > 1:
             events, pages = security_log(db_session, number)

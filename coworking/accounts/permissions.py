@@ -68,8 +68,8 @@ class Permission(StrEnum):
     # Ask a space for a visit, confirm the request by its link, read its thread by the link: anyone (the
     # link's token names the one request; visits.services checks it).
     VISIT_REQUEST = "visit:request"
-    # See a space's visit requests, answer them, switch requests on or off: its community builders, its
-    # country's partners, admins (the same people who edit its listing).
+    # See a space's visit requests, answer them, switch requests on or off: its community builders and
+    # admins (its partners see counts only: VISIT_COUNTS_READ).
     VISIT_ANSWER = "visit:answer"
     # Counts of visit requests per space and month (never their messages or addresses): partners of the
     # country, admins.
@@ -120,7 +120,10 @@ MODERATORS = frozenset(
     {Permission.SPACE_REVERT, Permission.MODERATION_READ, Permission.MODERATION_DECIDE, Permission.VISIT_COUNTS_READ}
 )
 # The listing's community builders, its country's partners, admins.
-LISTING_KEEPERS = frozenset({Permission.SPACE_EDIT, Permission.VISIT_ANSWER})
+LISTING_KEEPERS = frozenset({Permission.SPACE_EDIT})
+# The listing's community builders and admins only: residents write to the people who run the space, and
+# partners see counts of it, never the messages.
+SPACE_BUILDERS = frozenset({Permission.VISIT_ANSWER})
 # A partner of any country, or an admin, whatever listing is named: an import checks each row's country,
 # a report the countries it covers.
 PARTNERS = frozenset({Permission.DATA_IMPORT, Permission.REPORTS_READ})
@@ -149,6 +152,8 @@ def can(actor: Actor, permission: Permission, resource: Listing | None = None) -
         if resource is None:
             return True  # anyone signed in may be a builder of some space; which one, the service asks
         return resource.country_code in actor.partner_countries or getattr(resource, "id", None) in actor.builder_of
+    if permission in SPACE_BUILDERS:
+        return resource is None or getattr(resource, "id", None) in actor.builder_of
     return False
 
 

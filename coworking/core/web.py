@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import pass_context
 from litestar import Request
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, PathParameter
 from litestar.response import Response, Template
 from markupsafe import Markup, escape
 
@@ -28,18 +30,28 @@ from coworking.core.vocabulary import WEEKDAY_CODES
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
-def form_text(form: dict[str, Any], name: str) -> str:
-    """One field of a posted form, as text (the first, if the field came more than once)."""
+# A row's id in a path: PostgreSQL's integer, so "/visits/99999999999999999999/answer" is a 400, not an
+# overflow deep in the database driver.
+RowId = Annotated[int, PathParameter(ge=1, le=2_147_483_647)]
+
+# What a form field may not hold: control characters (a NUL, which PostgreSQL refuses in text; escapes),
+# but the line breaks and tabs a textarea sends.
+_FORM_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def form_text(form: Mapping[str, Any], name: str) -> str:
+    """One field of a posted form, as text (the first, if the field came more than once), without control
+    characters other than line breaks and tabs: the edge cleans the path and query string, this the body."""
     value = form.get(name, "")
     if isinstance(value, list):
         value = value[0] if value else ""
-    return str(value)
+    return _FORM_CONTROLS.sub("", str(value))
 
 
-def form_list(form: dict[str, Any], name: str) -> list[str]:
+def form_list(form: Mapping[str, Any], name: str) -> list[str]:
     """Every value of a field a form may send several times (checkboxes): one ticked box comes as text."""
     value = form.get(name, [])
-    return [str(item) for item in value] if isinstance(value, list) else [str(value)]
+    return [_FORM_CONTROLS.sub("", str(item)) for item in (value if isinstance(value, list) else [value])]
 
 
 def ip_of(request: Request) -> str:

@@ -22,6 +22,7 @@ from coworking.core.errors import InvalidInput
 from coworking.core.models import utcnow
 from coworking.core.ratelimit import Limit, check
 from coworking.core.security import CSRF_FORM
+from coworking.core.text import whole_number
 from coworking.core.vocabulary import N_
 from coworking.core.web import Form, form_text, ip_of, page, public_url
 from coworking.exchange import imports
@@ -186,7 +187,7 @@ class PartnerImportPages(Controller):
         found = _staged_or_404(request, token)
         typed = {"format": found.file_format, "overwrite": form_text(data, "overwrite")}
         prefix = "column_"
-        chosen = {int(key[len(prefix):]): form_text(data, key) for key in data if key.startswith(prefix) and key[len(prefix):].isdigit()}
+        chosen = {position: form_text(data, key) for key in data if key.startswith(prefix) and (position := whole_number(key[len(prefix):])) is not None}
         header, _ = imports.csv_columns(found.data, {})
         try:
             mapping = imports.check_mapping(header, chosen, _default_country(actor))
@@ -204,7 +205,7 @@ class PartnerImportPages(Controller):
     def confirm(self, request: Request, db_session: DbSession, token: FromPath[str], data: Form) -> Template | Redirect:
         actor = request.state.actor
         found = _staged_or_404(request, token)
-        merges = {int(key[len("merge_"):]): form_text(data, key) for key in data if key.startswith("merge_") and key[len("merge_"):].isdigit() and form_text(data, key)}
+        merges = {line: form_text(data, key) for key in data if key.startswith("merge_") and (line := whole_number(key[len("merge_"):])) is not None and form_text(data, key)}
         overwrite = form_text(data, "overwrite") == "yes"
         plan = _plan(db_session, actor, found.data, found.file_format, overwrite, merges, found.columns)
         try:

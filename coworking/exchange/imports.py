@@ -174,7 +174,14 @@ def csv_columns(data: bytes, remembered: ColumnMapping) -> tuple[list[FileColumn
         if all(len(values) >= SAMPLE_ROWS for values in samples):
             break
     found = [our_column(name, remembered) for name in header]
-    known = all(column in KNOWN_COLUMNS or column == IGNORED for column in found) and all(name in found for name in REQUIRED)
+    held = [column for column in found if column != IGNORED]
+    names = [key for name in header if (key := column_key(name))]  # an unnamed column is always left out
+    known = (
+        all(column in KNOWN_COLUMNS for column in held)
+        and all(name in found for name in REQUIRED)
+        and len(set(held)) == len(held)  # no field read from two columns
+        and len(set(names)) == len(names)  # no two columns a mapping could not tell apart
+    )
     columns = [
         FileColumn(position, name.strip(), column if column in IMPORTABLE else IGNORED, samples[position])
         for position, (name, column) in enumerate(zip(header, found, strict=True))
@@ -187,9 +194,17 @@ def check_mapping(header: list[FileColumn], chosen: dict[int, str], default_coun
     errors: dict[str, str] = {}
     taken: dict[str, int] = {}
     mapping: ColumnMapping = {}
+    names = [column_key(column.name) for column in header]
     for column in header:
         target = chosen.get(column.position, IGNORED)
-        if target != IGNORED and target not in IMPORTABLE:
+        if not column_key(column.name):
+            if target != IGNORED:  # its mapping could not be remembered, nor read back: it has no name
+                errors[f"column_{column.position}"] = N_("This column has no name: name it in the spreadsheet to import it.")
+            continue
+        if names.count(column_key(column.name)) > 1:
+            # The mapping is remembered by name: two columns of one name could not be told apart.
+            errors[f"column_{column.position}"] = N_("Two columns of the file have this name: rename one in the spreadsheet and send it again.")
+        elif target != IGNORED and target not in IMPORTABLE:
             errors[f"column_{column.position}"] = N_("Choose a field from the list, or leave the column out.")
         elif target != IGNORED and target in taken:
             errors[f"column_{column.position}"] = N_("Another column already holds this field: choose one of them.")

@@ -80,7 +80,7 @@ def _form_page(request: Request, params: SearchParams, form: dict[str, str], err
     return page(request, "follows/follow.html", context, status_code=status)
 
 
-def _manage_page(request: Request, follow: Follow | None, token: str, status_code: int = 200) -> Template:
+def _manage_page(request: Request, follow: Follow | None, token: str, status_code: int = 200, missing_status: int = 404) -> Template:
     query = None
     if follow is not None:
         try:
@@ -94,7 +94,7 @@ def _manage_page(request: Request, follow: Follow | None, token: str, status_cod
         "frequency_labels": services.FREQUENCY_LABELS,
         "confirmed": request.query_params.get("confirmed") == "1",
     }
-    return page(request, "follows/manage.html", context, status_code=status_code if follow else 404)
+    return page(request, "follows/manage.html", context, status_code=status_code if follow else missing_status)
 
 
 class FollowPages(Controller):
@@ -154,9 +154,11 @@ class FollowPages(Controller):
         if form.get("List-Unsubscribe") != "One-Click":
             follow = await anyio.to_thread.run_sync(services.follow_for, db_session, token)
             return _manage_page(request, follow, token, status_code=400)
-        await anyio.to_thread.run_sync(services.unsubscribe, db_session, token)
-        # The same answer whether or not it still existed: a repeated click (or the provider's retry) is done too.
-        return page(request, "follows/unsubscribed.html", {})
+        if await anyio.to_thread.run_sync(services.unsubscribe, db_session, token):
+            return page(request, "follows/unsubscribed.html", {})
+        # Nothing follows with this link (a repeated click, a provider's retry, or a link from before the site's
+        # key changed): say so rather than "unsubscribed", still a 200 as RFC 8058 asks.
+        return _manage_page(request, None, token, missing_status=200)
 
 
 class AreaFeeds(Controller):

@@ -54,6 +54,10 @@ PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 # cron starts a little earlier or later each day: a digest is due this long before its period is over,
 # so that a daily one is not skipped for a day because today's run began a minute early.
 DUE_SLACK = timedelta(hours=1)
+# A digest reads what was created up to this long ago, not up to now: a row's created_at is set when it is
+# written, not when its transaction commits, so a long import still running would otherwise commit rows
+# dated before a watermark that has already moved past them, and they would never be mailed.
+SETTLE = timedelta(minutes=10)
 # The most items of each kind one mail lists; the rest are a link to the search.
 MAX_ITEMS = 50
 FREQUENCY_LABELS = {"daily": N_("every day"), "weekly": N_("every week")}
@@ -268,8 +272,11 @@ def send_area_digests(db: Session, link: Link, secret: str, now: datetime | None
     due = db.execute(select(Follow.id, Follow.watermark).where(Follow.confirmed_at.is_not(None), _is_due(now)).order_by(Follow.id)).all()
     db.commit()
     sent = 0
+    until = now - SETTLE
     for follow_id, watermark in due:
-        claimed = db.execute(update(Follow).where(Follow.id == follow_id, Follow.watermark == watermark).values(watermark=now)).rowcount
+        if watermark >= until:
+            continue  # confirmed a moment ago: nothing has settled since
+        claimed = db.execute(update(Follow).where(Follow.id == follow_id, Follow.watermark == watermark).values(watermark=until)).rowcount
         follow = db.get(Follow, follow_id, populate_existing=True) if claimed == 1 else None
         if follow is None:
             db.rollback()  # another run took it, or it was unsubscribed meanwhile
@@ -281,9 +288,9 @@ def send_area_digests(db: Session, link: Link, secret: str, now: datetime | None
             logger.warning("Follow %s names a search that is no longer valid", follow.id)
             db.commit()
             continue
-        news = area_news(db, query, now, since=watermark)
+        news = area_news(db, query, until, since=watermark)
         if news:
-            _queue_digest(db, follow, query, news, watermark, now, link, secret)
+            _queue_digest(db, follow, query, news, watermark, until, link, secret)
             follow.last_sent_at = now
             sent += 1
         db.commit()

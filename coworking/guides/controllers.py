@@ -16,7 +16,8 @@ from coworking.accounts.permissions import Permission, can
 from coworking.core.db import DbSession
 from coworking.core.errors import InvalidInput
 from coworking.core.security import CSRF_FORM
-from coworking.core.web import Form, form_text, page, request_translator
+from coworking.core.text import whole_number
+from coworking.core.web import Form, RowId, form_text, page, request_translator
 from coworking.guides import services
 from coworking.guides.markdown import render
 from coworking.guides.models import ORIGINAL, Guide
@@ -183,10 +184,8 @@ class GuidePages(Controller):
         guide = _guide_or_404(services.get_guide(db_session, guide_slug), guide_slug)
         language = _language_or_404(request, language)
         typed = _typed(data, "title", "summary", "body", "position", "note")
-        try:
-            base_version = int(form_text(data, "version"))
-        except ValueError:
-            base_version = 0  # a form without its version is older than any: merged, never saved over
+        # A form without its version (or with a number no version has) is older than any: merged, never saved over.
+        base_version = whole_number(form_text(data, "version")) or 0
         if form_text(data, "action") == "preview":
             errors, details = _problems(typed, language)
             return _form_page(
@@ -229,7 +228,7 @@ class GuidePages(Controller):
         sync_to_thread=True,
     )
     def revert(
-        self, request: Request, db_session: DbSession, guide_slug: FromPath[str], revision_id: FromPath[int]
+        self, request: Request, db_session: DbSession, guide_slug: FromPath[str], revision_id: RowId
     ) -> Redirect:
         guide = _guide_or_404(services.get_guide(db_session, guide_slug), guide_slug)
         services.revert_guide(db_session, request.state.actor, guide, revision_id)

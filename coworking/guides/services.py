@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from coworking.accounts.permissions import Actor, Permission, authorize
 from coworking.core.errors import InvalidInput
 from coworking.core.models import utcnow
-from coworking.core.text import slugify
+from coworking.core.text import slugify, whole_number
 from coworking.core.vocabulary import N_
 from coworking.guides.markdown import bad_links, render
 from coworking.guides.models import ORIGINAL, Guide, GuideText
@@ -201,10 +201,11 @@ def parse_text(values: dict[str, Any], *, with_position: bool) -> dict[str, Any]
             variables["link"] = refused[0]
     if with_position:
         typed = str(values.get("position", "0")).strip() or "0"
-        if not typed.isdigit() or int(typed) > MAX_POSITION:
+        position = whole_number(typed)
+        if position is None or position > MAX_POSITION:
             errors["position"] = N_("Give a whole number from 0 to 1000.")
         else:
-            cleaned["position"] = int(typed)
+            cleaned["position"] = position
     if errors:
         raise InvalidInput(errors, **variables)
     return cleaned

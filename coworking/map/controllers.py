@@ -8,6 +8,7 @@ from litestar.response import Template
 
 from coworking.accounts.permissions import Permission
 from coworking.core.db import DbSession
+from coworking.core.text import whole_number
 from coworking.core.web import page, public_url, query_string
 from coworking.spaces.controllers import search_page, search_page_context
 from coworking.spaces.query import Search
@@ -44,6 +45,6 @@ class EmbedPages(Controller):
         stats = request.app.state.directory_counts.get("stats", lambda: directory_stats(db_session))
         chosen = (country or "").strip().upper()
         chosen = chosen if chosen in {item.code for item in stats.countries} else ""
-        rows = int(height) if height and height.isdigit() and 240 <= int(height) <= 1200 else 480
+        rows = number if (number := whole_number(height or "")) is not None and 240 <= number <= 1200 else 480
         source = public_url(request, "/embed/map" + query_string([("country", chosen)] if chosen else []))
         return page(request, "map/embed_builder.html", {"countries": stats.countries, "country": chosen, "height": rows, "source": source})

@@ -23,7 +23,7 @@ from coworking.core.errors import InvalidInput
 from coworking.core.models import utcnow
 from coworking.core.ratelimit import Limit, check
 from coworking.core.security import CSRF_FORM
-from coworking.core.web import Form, form_list, form_text, ip_of, page
+from coworking.core.web import Form, RowId, form_list, form_text, ip_of, page
 from coworking.moderation import reminders, services
 from coworking.moderation.vocabulary import KINDS
 from coworking.revisions import services as revisions
@@ -42,7 +42,7 @@ PROPOSAL_FIELDS = ("name", "town", "street_address", "region", "latitude", "long
 
 
 def _typed(data: dict[str, Any], *names: str) -> dict[str, Any]:
-    return {name: data.get(name, "") for name in names}
+    return {name: form_text(data, name) for name in names}
 
 
 class SpaceRequestPages(Controller):
@@ -135,7 +135,7 @@ class ModerationPages(Controller):
         return self._page(request, db_session, kind, country)
 
     @post("/{submission_id:int}/approve", sync_to_thread=True)
-    def approve(self, request: Request, db_session: DbSession, submission_id: FromPath[int]) -> Template | Redirect:
+    def approve(self, request: Request, db_session: DbSession, submission_id: RowId) -> Template | Redirect:
         sessions = request.app.state.sessions
         try:
             services.approve(db_session, sessions, request.state.actor, submission_id, mailer_for(request), ip_of(request))
@@ -144,7 +144,7 @@ class ModerationPages(Controller):
         return mail_soon(request, Redirect(path="/moderation?decided=approved", status_code=303))
 
     @post("/{submission_id:int}/reject", sync_to_thread=True)
-    def reject(self, request: Request, db_session: DbSession, submission_id: FromPath[int], data: Form) -> Template | Redirect:
+    def reject(self, request: Request, db_session: DbSession, submission_id: RowId, data: Form) -> Template | Redirect:
         try:
             services.reject(db_session, request.state.actor, submission_id, form_text(data, "reason"), mailer_for(request))
         except InvalidInput as error:

@@ -22,8 +22,9 @@ from coworking.core.images import MAX_BYTES, MEDIA_TYPE
 from coworking.core.models import utcnow
 from coworking.core.ratelimit import Limit, check
 from coworking.core.security import CSRF_FORM
+from coworking.core.text import whole_number
 from coworking.core.vocabulary import N_
-from coworking.core.web import Form, form_list, form_text, ip_of, page, public_url
+from coworking.core.web import Form, RowId, form_list, form_text, ip_of, page, public_url
 from coworking.geo.schemas import PlaceNotFound
 from coworking.geo.services import locate
 from coworking.spaces import editing, photos, profiles
@@ -176,10 +177,8 @@ class ListingPages(Controller):
         actor = request.state.actor
         space = listing_or_404(editing.listing_for_edit(db_session, actor, slug), slug)
         values = {**data, "amenities": form_list(data, "amenities")}
-        try:
-            base_version = int(form_text(data, "version"))
-        except ValueError:
-            base_version = 0  # a form without its version is older than any: it is merged, not saved over
+        # A form without its version (or with a number no version has) is older than any: merged, never saved over.
+        base_version = whole_number(form_text(data, "version")) or 0
         if form_text(data, "action") == "locate":
             values, errors = _located(request, space, values)
             return _edit_page(request, space, values, version=base_version, errors=errors, located=not errors)
@@ -221,7 +220,7 @@ class ListingPages(Controller):
 
     @post("/history/{revision_id:int}/revert", opt={"permission": Permission.SPACE_REVERT}, sync_to_thread=True)
     def revert(
-        self, request: Request, db_session: DbSession, slug: FromPath[str], revision_id: FromPath[int]
+        self, request: Request, db_session: DbSession, slug: FromPath[str], revision_id: RowId
     ) -> Redirect:
         space = listing_or_404(editing.get_listing(db_session, slug), slug)
         editing.revert_listing(db_session, request.state.actor, space, revision_id)
@@ -291,7 +290,7 @@ class PhotoPages(Controller):
 
     @post("/{photo_id:int}", sync_to_thread=True)
     def change(
-        self, request: Request, db_session: DbSession, slug: FromPath[str], photo_id: FromPath[int], data: Form
+        self, request: Request, db_session: DbSession, slug: FromPath[str], photo_id: RowId, data: Form
     ) -> Template | Redirect:
         actor = request.state.actor
         space = listing_or_404(editing.listing_for_edit(db_session, actor, slug), slug)
@@ -360,7 +359,7 @@ class BuilderProfilePages(Controller):
     @post("/", sync_to_thread=True)
     def save(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
         typed = {**{name: form_text(data, name) for name in profiles.LIMITS}, "shown": form_list(data, "shown")}
-        shown = {int(value) for value in typed["shown"] if value.isdigit()}
+        shown = {number for value in typed["shown"] if (number := whole_number(value)) is not None}
         try:
             profiles.save_profile(db_session, request.state.actor, typed, shown)
         except InvalidInput as error:
@@ -368,7 +367,7 @@ class BuilderProfilePages(Controller):
         return Redirect(path="/account/profile?saved=1", status_code=303)
 
     @post("/leave/{space_id:int}", sync_to_thread=True)
-    def leave(self, request: Request, db_session: DbSession, space_id: FromPath[int]) -> Redirect:
+    def leave(self, request: Request, db_session: DbSession, space_id: RowId) -> Redirect:
         actor = request.state.actor
         space = profiles.leave_space(db_session, actor, space_id, ip_of(request))
         if space is None:

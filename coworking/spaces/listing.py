@@ -17,8 +17,9 @@ from coworking.accounts.services import check_email
 from coworking.core.errors import InvalidInput
 from coworking.core.links import http_url
 from coworking.core.models import utcnow
+from coworking.core.text import whole_number
 from coworking.core.vocabulary import N_, WEEKDAY_CODES
-from coworking.core.web import form_list
+from coworking.core.web import form_list, form_text
 from coworking.spaces.models import Amenity, Space
 from coworking.spaces.vocabulary import AMENITY_CODES, STATUS_CODES
 
@@ -161,10 +162,7 @@ def apply_state(db: Session, space: Space, state: State) -> None:
 
 
 def _text(form: FormValues, name: str) -> str:
-    value = form.get(name, "")
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return str(value).strip()
+    return form_text(form, name).strip()
 
 
 def _hours(text: str) -> list[list[str]] | None:
@@ -210,10 +208,11 @@ def parse_listing(form: FormValues, today: date) -> State:
         value = _text(form, name)
         state[name] = None
         if value:
-            if not value.isdigit() or int(value) > limit:
+            number = whole_number(value)
+            if number is None or number > limit:
                 errors[name] = N_("Enter a whole number, such as 12.")
             else:
-                state[name] = int(value)
+                state[name] = number
     if state["network_pass_days"] == 0:
         state["network_pass_days"] = None  # "0 free days" is not taking part: the pass is off
     if state["network_pass_conditions"] and state["network_pass_days"] is None and "network_pass_days" not in errors:

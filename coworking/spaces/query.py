@@ -233,7 +233,7 @@ def build_space_query(params: FilterParams) -> SpaceQuery:
     """
     search = params if isinstance(params, SearchParams) else SearchParams(**msgspec.structs.asdict(params))
     errors: dict[str, str] = {}
-    text = search.q.strip()
+    text = " ".join(search.q.split())  # one line, single spaces: it names feeds and e-mail subjects too
     if len(text) > MAX_QUERY_LENGTH:
         errors["q"] = N_("The search text is too long: at most 200 characters.")
     country_codes = tuple(dict.fromkeys(code.strip().upper() for code in search.country if code.strip()))

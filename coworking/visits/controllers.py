@@ -25,7 +25,7 @@ from coworking.core.i18n import is_country_code, translator
 from coworking.core.ratelimit import Limit, check
 from coworking.core.security import CSRF_FORM
 from coworking.core.vocabulary import N_
-from coworking.core.web import Form, form_text, ip_of, page, public_url
+from coworking.core.web import Form, RowId, form_text, ip_of, page, public_url
 from coworking.spaces.controllers import listing_or_404
 from coworking.spaces.editing import get_listing
 from coworking.spaces.models import Space
@@ -170,7 +170,7 @@ class SpaceVisitPages(Controller):
         return _builders_page(request, db_session, space)
 
     @post("/{visit_id:int}/answer", sync_to_thread=True)
-    def answer(self, request: Request, db_session: DbSession, slug: FromPath[str], visit_id: FromPath[int], data: Form) -> Template | Redirect:
+    def answer(self, request: Request, db_session: DbSession, slug: FromPath[str], visit_id: RowId, data: Form) -> Template | Redirect:
         actor = request.state.actor
         space = _space_for_answering(db_session, actor, slug)
         visit: VisitRequest | None = services.visit_of(db_session, space, visit_id)

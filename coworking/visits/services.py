@@ -258,6 +258,8 @@ def answer_visit(
         errors["note"] = N_("This is too long: shorten it to 1000 characters.")
     if visit.status in ANSWERED:
         errors = {"answer": N_("This request is already answered: the resident has that answer.")}
+    elif visit.day < space_today(space, now):
+        errors = {"answer": N_("The day of this visit has passed: there is nothing left to answer.")}
     if errors:
         raise InvalidInput(errors)
     # Only a link's hash is kept, so the answer's e-mail carries a new link to the person's page, and the
