@@ -97,15 +97,19 @@ DOMAIN_GLOBALS = {
 }
 
 
-def commit_or_roll_back() -> Callable[[Message, Scope], Awaitable[None]]:
-    """Advanced Alchemy's hook (commit after 2xx and 3xx, roll back otherwise), run on the event loop.
+def commit_or_roll_back(session_scope_key: str) -> Callable[[Message, Scope], Awaitable[None]]:
+    """Advanced Alchemy's hook (commit after 2xx and 3xx, roll back otherwise, then close), run on the event loop.
 
     Litestar runs a synchronous hook in the thread pool the handlers use. Under ~20 concurrent requests
     every thread then waited for a pooled connection while every connection belonged to a finished
     response waiting for a thread to close it: the worker deadlocked (found by the benchmarks).
     Writes do not rely on it: services commit their own transaction.
+
+    ``session_scope_key`` is the config's own: Advanced Alchemy makes each config's key unique in the process
+    ("_sqlalchemy_db_session_2" for a second app), and a hook looking under another key closes nothing, so
+    every request's connection waits for the garbage collector (the suite's many apps ran out of them).
     """
-    handler = autocommit_handler_maker(commit_on_redirect=True)
+    handler = autocommit_handler_maker(commit_on_redirect=True, session_scope_key=session_scope_key)
 
     async def before_send(message: Message, scope: Scope) -> None:
         handler(message, scope)
@@ -129,9 +133,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine_instance=engine,
         session_config=SyncSessionConfig(expire_on_commit=False),
         session_dependency_key="db_session",
-        before_send_handler=commit_or_roll_back(),
         create_all=False,
     )
+    database.before_send_handler = commit_or_roll_back(database.session_scope_key)
     templates = TemplateConfig(
         directory=settings.templates_dir,
         engine=JinjaTemplateEngine,

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from alembic import command
 from click.testing import CliRunner
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 
 from coworking.cli import main
 from coworking.core.db import make_engine, normalize_url
+from coworking.core.settings import Settings
 from coworking.exchange.seed import SEED_DIR
 from coworking.migrations import METADATA, alembic_config, include_object, migrate
 
@@ -89,3 +90,26 @@ def test_seed_command_creates_the_database_on_first_run(tmp_path: Path) -> None:
     assert f"Spaces: {rows} added" in first.output
     second = runner.invoke(main, ["seed"], env=env)
     assert f"Spaces: 0 added, {rows} already there" in second.output
+
+
+def test_every_app_in_a_process_gives_its_connections_back(settings: Settings, engine: Engine) -> None:
+    """Advanced Alchemy gives each app's session a key of its own ("…_2" for the second in a process): the
+    hook that closes a request's session must look under that key, or each connection waits for the garbage
+    collector. A request refused inside its handler (after its session opened) is the case that leaked."""
+    import gc
+
+    from litestar.testing import TestClient
+
+    from coworking.app import create_app
+
+    apps = [create_app(settings) for _ in range(2)]
+    gc.disable()  # what this checks is the hook, not the collector
+    try:
+        for app in apps:
+            with TestClient(app=app) as client:
+                for _ in range(3):
+                    assert client.get("/spaces/no-such-space").status_code == 404
+                    assert client.get("/spaces").status_code == 200
+                assert app.state.engine.pool.checkedout() == 0
+    finally:
+        gc.enable()
