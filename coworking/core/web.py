@@ -40,18 +40,20 @@ _FORM_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def form_text(form: Mapping[str, Any], name: str) -> str:
-    """One field of a posted form, as text (the first, if the field came more than once), without control
-    characters other than line breaks and tabs: the edge cleans the path and query string, this the body."""
+    """One field of a posted form, as text (the first, if the field came more than once), each control
+    character other than line breaks and tabs made a space (the edge cleans the path and query string, this
+    the body): a NUL never reaches PostgreSQL, and what a rule refuses ("a\x0bb@example.org") is still
+    refused rather than quietly made into something else."""
     value = form.get(name, "")
     if isinstance(value, list):
         value = value[0] if value else ""
-    return _FORM_CONTROLS.sub("", str(value))
+    return _FORM_CONTROLS.sub(" ", str(value))
 
 
 def form_list(form: Mapping[str, Any], name: str) -> list[str]:
     """Every value of a field a form may send several times (checkboxes): one ticked box comes as text."""
     value = form.get(name, [])
-    return [_FORM_CONTROLS.sub("", str(item)) for item in (value if isinstance(value, list) else [value])]
+    return [_FORM_CONTROLS.sub(" ", str(item)) for item in (value if isinstance(value, list) else [value])]
 
 
 def ip_of(request: Request) -> str:
