@@ -216,6 +216,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             {
                 "settings": settings,
                 "engine": engine,
+                "database": database,
                 "sessions": build_session_store(
                     settings.redis_url,
                     engine,

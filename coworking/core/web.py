@@ -13,6 +13,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, PathParameter
 from litestar.response import Response, Template
 from markupsafe import Markup, escape
+from sqlalchemy.orm import Session
 
 from coworking.core.i18n import (
     EUROPEAN_COUNTRIES,
@@ -241,3 +242,10 @@ def set_cookie(request: Request, response: Response, key: str, value: str, *, ma
     response.set_cookie(
         key, value, max_age=max_age, samesite="lax", httponly=True, secure=request.app.state.settings.https
     )
+
+
+def request_session(request: Request) -> Session:
+    """The request's own database session (the one its handler got, or a new one the app closes when the
+    answer starts), for what a template asks of the database. A session of its own would wait for a second
+    pooled connection on the event loop, where finished requests give theirs back: under load, a deadlock."""
+    return request.app.state.database.provide_session(request.app.state, request.scope)

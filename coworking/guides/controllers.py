@@ -10,14 +10,13 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from sqlalchemy.orm import Session
 
 from coworking.accounts.permissions import Permission, can
 from coworking.core.db import DbSession
 from coworking.core.errors import InvalidInput
 from coworking.core.security import CSRF_FORM
 from coworking.core.text import whole_number
-from coworking.core.web import Form, RowId, form_text, page, request_translator
+from coworking.core.web import Form, RowId, form_text, page, request_session, request_translator
 from coworking.guides import services
 from coworking.guides.markdown import render
 from coworking.guides.models import ORIGINAL, Guide
@@ -42,8 +41,7 @@ def guides_for(context: Any, topic: str) -> list[services.GuideCard]:  # noqa: A
     """For a builder's page: the guides that help with ``topic`` ("listing", "builder", "account"), in the
     visitor's language where translated; those not (or no longer) there are left out."""
     request = context["request"]
-    with Session(request.app.state.engine) as db:
-        return services.guides_named(db, GUIDES_FOR.get(topic, ()), request_translator(request).locale)
+    return services.guides_named(request_session(request), GUIDES_FOR.get(topic, ()), request_translator(request).locale)
 
 
 def _guide_or_404(guide: Guide | None, slug: str) -> Guide:

@@ -23,7 +23,7 @@ from coworking.core.errors import InvalidInput
 from coworking.core.models import utcnow
 from coworking.core.ratelimit import Limit, check
 from coworking.core.security import CSRF_FORM
-from coworking.core.web import Form, RowId, form_list, form_text, ip_of, page
+from coworking.core.web import Form, RowId, form_list, form_text, ip_of, page, request_session
 from coworking.moderation import reminders, services
 from coworking.moderation.vocabulary import KINDS
 from coworking.revisions import services as revisions
@@ -199,8 +199,7 @@ def moderation_waiting(context: Any) -> int | None:  # noqa: ANN401 - a Jinja co
     actor = request.scope.get("state", {}).get("actor")
     if actor is None or not (actor.is_admin or actor.partner_countries):
         return None
-    with Session(request.app.state.engine) as db:
-        return services.waiting_count(db, actor)
+    return services.waiting_count(request_session(request), actor)
 
 
 class ListingCheckPages(Controller):

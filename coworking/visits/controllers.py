@@ -25,7 +25,7 @@ from coworking.core.i18n import is_country_code, translator
 from coworking.core.ratelimit import Limit, check
 from coworking.core.security import CSRF_FORM
 from coworking.core.vocabulary import N_
-from coworking.core.web import Form, RowId, form_text, ip_of, page, public_url
+from coworking.core.web import Form, RowId, form_text, ip_of, page, public_url, request_session
 from coworking.spaces.controllers import listing_or_404
 from coworking.spaces.editing import get_listing
 from coworking.spaces.models import Space
@@ -222,5 +222,4 @@ class PartnerVisitPages(Controller):
 @pass_context
 def visit_requests_offered(context: Any, space_id: int) -> bool:  # noqa: ANN401 - a Jinja context
     """For a space's page: whether to offer "Ask for a visit" (the form's page says why when it is not)."""
-    with Session(context["request"].app.state.engine) as db:
-        return services.takes_requests(db, space_id)
+    return services.takes_requests(request_session(context["request"]), space_id)

@@ -73,7 +73,7 @@ def test_page_is_accessible_and_console_clean(
     if name in ("detail", "map"):
         # Leaflet has drawn its controls (tiles fail on purpose: they point at a closed port).
         expect(page.locator(".leaflet-control-zoom")).to_be_visible()
-    if name == "map":
+    if name in ("map", "country", "country-region"):
         # The list of spaces in view follows the map's first view through htmx: judge it once it has
         # settled, not while it fades for the swap.
         wait_until_htmx_is_quiet(page)
