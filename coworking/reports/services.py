@@ -37,6 +37,7 @@ from coworking.activities.models import Activity
 from coworking.activities.services import occurrences_between
 from coworking.core.errors import InvalidInput
 from coworking.core.i18n import is_country_code
+from coworking.core.months import add_months
 from coworking.core.text import slugify
 from coworking.core.vocabulary import N_
 from coworking.revisions import services as revisions
@@ -115,11 +116,6 @@ class Report:
 
 
 # -- months ------------------------------------------------------------------------------------------
-
-
-def add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def month_count(first: date, last: date) -> int:

@@ -25,6 +25,7 @@ from coworking.core.errors import InvalidInput
 from coworking.core.i18n import timezone_for_country, translator
 from coworking.core.mail import queue_mail
 from coworking.core.models import utcnow
+from coworking.core.months import add_months
 from coworking.core.vocabulary import N_
 from coworking.spaces.models import Space
 from coworking.visits.models import VisitRequest
@@ -314,12 +315,6 @@ class VisitCount:
     accepted: int
 
 
-def month_start(day: date, back: int = 0) -> date:
-    """The first day of ``day``'s month, ``back`` months earlier."""
-    index = day.year * 12 + day.month - 1 - back
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def visit_request_counts(
     db: Session, country: str, region: str | None = None, first_month: date | None = None, last_month: date | None = None
 ) -> list[VisitCount]:
@@ -332,9 +327,9 @@ def visit_request_counts(
     Requests whose details were erased a year after their day still count.
     """
     today = utcnow().date()
-    last = month_start(last_month or today)
-    first = month_start(first_month or month_start(last, 11))
-    end = month_start(last, -1)
+    last = add_months(last_month or today, 0)
+    first = add_months(first_month or add_months(last, -11), 0)
+    end = add_months(last, 1)
     statement = (
         select(Space.slug, Space.name, Space.town, VisitRequest.created_at, VisitRequest.status)
         .join(Space, Space.id == VisitRequest.space_id)
@@ -349,7 +344,7 @@ def visit_request_counts(
         statement = statement.where(Space.region == region)
     counted: dict[tuple[str, str, str, date], list[int]] = {}
     for slug, name, town, created_at, status in db.execute(statement):
-        key = (slug, name, town, month_start(_as_utc(created_at).date()))
+        key = (slug, name, town, add_months(_as_utc(created_at).date(), 0))
         totals = counted.setdefault(key, [0, 0])
         totals[0] += 1
         totals[1] += status == "accepted"
