@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coworking.activities.models import Activity
+from coworking.activities.recurrence import last_end
 from coworking.spaces.models import Amenity, CommunityBuilder, Space
 from coworking.spaces.query import SearchParams, SpaceQuery, build_space_query
 from coworking.spaces.services import unique_space_slug
@@ -48,8 +49,15 @@ def make_space(
     return space
 
 
-def make_activity(title: str, starts_at: datetime | None = None, **fields: object) -> Activity:
-    return Activity(title=title, starts_at=starts_at, **fields)
+def make_activity(title: str, starts_at: datetime | None = None, *, until: datetime | None = None, **fields: object) -> Activity:
+    """An activity as the editing service leaves it (its last end computed); ``rrule="FREQ=WEEKLY"`` with
+    ``until`` for a weekly series to a day. Times are UTC unless ``time_zone`` says otherwise."""
+    if until is not None:
+        fields["rrule"] = f"{fields['rrule']};UNTIL={until.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    fields.setdefault("time_zone", "UTC")
+    activity = Activity(title=title, starts_at=starts_at, **fields)
+    activity.last_ends_at = last_end(activity)
+    return activity
 
 
 def space_query(**typed: object) -> SpaceQuery:

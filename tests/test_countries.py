@@ -111,7 +111,7 @@ def test_the_network_page_counts_what_it_says(client: TestClient, session: Sessi
 
     now = utcnow()
     make_space(session, "Fast Barn", "Ogre", "LV", internet_download_mbps=500, confirmed_at=now - timedelta(days=30),
-               activities=[make_activity("Weekly meeting", now.replace(day=1, hour=9), recurrence="weekly")])  # fmt: skip
+               activities=[make_activity("Weekly meeting", now.replace(day=1, hour=9), rrule="FREQ=WEEKLY")])  # fmt: skip
     figures = network_figures(session, now)
     assert figures.spaces == 4 and [c.code for c in figures.countries] == ["LV", "IE"]
     assert figures.fast == 2 and figures.fast_percent == 50  # fibre, and 500 Mbit/s
@@ -132,9 +132,9 @@ def test_weekly_occurrences_are_counted_within_a_window() -> None:
     from coworking.activities.services import occurrences_between
 
     start, end = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
-    weekly = Activity(title="x", starts_at=datetime(2026, 10, 6, 18, tzinfo=UTC), recurrence="weekly")  # Tuesdays
+    weekly = Activity(title="x", starts_at=datetime(2026, 10, 6, 18, tzinfo=UTC), rrule="FREQ=WEEKLY", time_zone="UTC")  # Tuesdays
     assert occurrences_between(weekly, start, end) == 4  # 3, 10, 17, 24 November
-    weekly.recurrence_until = datetime(2026, 11, 10, 20, tzinfo=UTC)
+    weekly.rrule = "FREQ=WEEKLY;UNTIL=20261110T200000Z"
     assert occurrences_between(weekly, start, end) == 2
     once = Activity(title="y", starts_at=datetime(2026, 11, 30, 23, tzinfo=UTC))
     assert occurrences_between(once, start, end) == 1 and occurrences_between(once, end, end + timedelta(days=30)) == 0
@@ -144,7 +144,7 @@ def test_weekly_occurrences_are_counted_within_a_window() -> None:
 def test_activities_as_icalendar(client: TestClient, network: None, session: Session) -> None:
     from icalendar import Calendar
 
-    weekly = make_activity("Weekly resident meeting", utcnow() + timedelta(days=1), recurrence="weekly", description="Tea & <talk>")
+    weekly = make_activity("Weekly resident meeting", utcnow() + timedelta(days=1), rrule="FREQ=WEEKLY", description="Tea & <talk>")
     make_space(session, "Kafija Hub", "Sigulda", "LV", activities=[weekly, make_activity("Undated evening")])
     response = client.get("/data/activities.ics?country=lv")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")

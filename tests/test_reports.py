@@ -60,13 +60,13 @@ def network(session: Session, monkeypatch: pytest.MonkeyPatch) -> dict[str, Spac
         users.append(user)
     session.commit()
     a = make_space(session, "Vidzeme Hub", "Cēsis", region="Vidzeme", builders=[SHOWN_NAME], created_at=at(2024, 1, 15), activities=[
-        make_activity("Thursday co-working", at(2024, 1, 25, 18), recurrence="weekly", recurrence_until=at(2024, 2, 15, 18)),
+        make_activity("Thursday co-working", at(2024, 1, 25, 18), rrule="FREQ=WEEKLY", until=at(2024, 2, 15, 18)),
         make_activity("Open day", at(2024, 4, 30, 10)),
         make_activity("Some day", None),
-        make_activity("Autumn series", at(2023, 11, 1, 9), recurrence="weekly", recurrence_until=at(2023, 12, 1, 9)),
+        make_activity("Autumn series", at(2023, 11, 1, 9), rrule="FREQ=WEEKLY", until=at(2023, 12, 1, 9)),
     ])  # fmt: skip
     b = make_space(session, "Zemgale Hub", "Bauska", region="Zemgale", created_at=at(2024, 2, 29, 23, 59, 59), activities=[
-        make_activity("Resident breakfast", at(2023, 12, 28, 10), recurrence="weekly"),
+        make_activity("Resident breakfast", at(2023, 12, 28, 10), rrule="FREQ=WEEKLY"),
     ])  # fmt: skip
     c = make_space(session, "Closed Barn", "Sigulda", region="Vidzeme", status="closed", created_at=at(2024, 3, 1, 0, 0, 0), activities=[
         make_activity("Night talk", at(2024, 3, 31, 23, 30), ends_at=at(2024, 4, 1, 1)),

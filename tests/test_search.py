@@ -84,7 +84,7 @@ def test_upcoming_activities_filter_and_counts(session: Session) -> None:
     make_space(
         session,
         "Weekly",
-        activities=[make_activity("Resident meeting", now - timedelta(days=30), recurrence="weekly")],
+        activities=[make_activity("Resident meeting", now - timedelta(days=30), rrule="FREQ=WEEKLY")],
     )
     make_space(
         session,
@@ -93,8 +93,8 @@ def test_upcoming_activities_filter_and_counts(session: Session) -> None:
             make_activity(
                 "Series",
                 now - timedelta(days=60),
-                recurrence="weekly",
-                recurrence_until=now - timedelta(days=1),
+                rrule="FREQ=WEEKLY",
+                until=now - timedelta(days=1),
             )
         ],
     )

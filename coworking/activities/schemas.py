@@ -8,18 +8,25 @@ import msgspec
 
 
 class ActivityOccurrence(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """An activity on its next date (``starts_at`` None: a source mentions it without a schedule).
+    """An activity on one of its dates (``starts_at`` None: a source mentions it without a schedule).
 
     Listed across the directory (the home page) it names its space; on the space's own page it does not.
+    ``occurrence`` names the date within a series (its original local start, "" for a single event): the
+    activity's page is ``/activities/{id}``, one date of a series ``/activities/{id}?on={occurrence}``.
     """
 
+    id: int
     title: str
     kind: str
     description: str | None
     starts_at: datetime | None
     ends_at: datetime | None
-    weekly: bool
+    recurring: bool
+    time_zone: str
     language: str | None
+    cancelled: bool = False
+    online: bool = False
+    occurrence: str | None = None
     space_slug: str | None = None
     space_name: str | None = None
     space_town: str | None = None

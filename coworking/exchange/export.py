@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 import msgspec
-from icalendar import Calendar, Event
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from coworking.activities.ical import calendar_bytes, new_calendar
 from coworking.activities.models import Activity
 from coworking.core.vocabulary import WEEKDAY_CODES
 from coworking.geo.schemas import Origin
@@ -158,34 +158,19 @@ def geojson_chunks(rows: Iterator[dict[str, object]], licence: Licence, generate
 
 
 def activities_calendar(db: Session, query: SpaceQuery, now: datetime, licence: Licence, url: Callable[[str], str]) -> bytes:
-    """The dated activities of the spaces a search finds, as iCalendar (RFC 5545): weekly ones with their
-    rule, each at its space, linking to its page. Activities are few beside spaces: built whole."""
-    calendar = Calendar()
-    calendar.add("prodid", "-//Rural Coworking Network//directory//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", "Rural coworking activities")
-    calendar.add("x-wr-caldesc", f"Resident activities of rural coworking spaces. Licence: {licence.name} ({licence.url}). Source: {licence.site}")
+    """The dated activities of the spaces a search finds, as iCalendar (RFC 5545): series with their rule
+    on their local clock, cancelled and moved dates as such, each linking to its page. Activities are few
+    beside spaces: built whole."""
+    calendar = new_calendar(
+        "Rural coworking activities",
+        f"Resident activities of rural coworking spaces. Licence: {licence.name} ({licence.url}). Source: {licence.site}",
+    )
     spaces = filtered_spaces(query, now, db.get_bind().dialect.name).with_only_columns(Space.id)
     activities = db.scalars(
-        select(Activity).where(Activity.space_id.in_(spaces), Activity.starts_at.is_not(None)).options(joinedload(Activity.space)).order_by(Activity.starts_at)
+        select(Activity)
+        .where(Activity.space_id.in_(spaces), Activity.starts_at.is_not(None))
+        .options(joinedload(Activity.space))
+        .order_by(Activity.starts_at, Activity.id)
     )
-    for activity in activities:
-        space = activity.space
-        event = Event()
-        event.add("uid", f"activity-{activity.id}@{licence.site.split('//')[-1].strip('/')}")
-        event.add("dtstamp", now)
-        event.add("dtstart", activity.starts_at)
-        if activity.ends_at:
-            event.add("dtend", activity.ends_at)
-        if activity.recurrence == "weekly":
-            event.add("rrule", {"freq": "weekly", **({"until": activity.recurrence_until} if activity.recurrence_until else {})})
-        event.add("summary", activity.title)
-        if activity.description:
-            event.add("description", activity.description)
-        event.add("location", f"{space.name}, {space.town}, {space.country_code}")
-        if space.latitude is not None:
-            event.add("geo", (space.latitude, space.longitude))
-        event.add("url", url(f"/spaces/{space.slug}"))
-        event.add("categories", [activity.kind])
-        calendar.add_component(event)
-    return calendar.to_ical()
+    host = licence.site.split("//")[-1].strip("/")
+    return calendar_bytes(calendar, activities, now, lambda activity: url(f"/spaces/{activity.space.slug}"), host)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from coworking.activities.models import Activity
 from coworking.core.errors import InvalidInput
+from coworking.core.i18n import timezone_for_country
 from coworking.core.settings import PROJECT_ROOT
 from coworking.core.text import slugify
 from coworking.geo.gazetteer import add_seed_place
@@ -149,7 +150,10 @@ def load_spaces(session: Session, path: Path, report: SeedReport) -> None:
             source_url=row["source_url"].strip() or None,
             status="published",
             amenities=[amenities[code] for code in dict.fromkeys(codes)],
-            activities=[Activity(title=text, kind=guess_activity_kind(text)) for text in _split(row["activities"])],
+            activities=[
+                Activity(title=text, kind=guess_activity_kind(text), time_zone=timezone_for_country(country_code))
+                for text in _split(row["activities"])
+            ],
             community_builders=[CommunityBuilder(name=person) for person in _split(row["community_builder"])],
         )
         space.refresh_search_text()

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from litestar.exceptions import PermissionDeniedException
-from sqlalchemy import ColumnElement, FromClause, and_, case, func, join, or_, select
+from sqlalchemy import ColumnElement, FromClause, and_, case, func, join, select
 from sqlalchemy.orm import Session
 
 from coworking.accounts.models import BuilderRole
@@ -309,13 +309,9 @@ def _held(db: Session, bounds: list[tuple[datetime, datetime]], spaces: list[Col
         .where(
             Activity.starts_at.is_not(None),
             Activity.starts_at < end,
-            or_(
-                Activity.starts_at >= start,
-                and_(
-                    Activity.recurrence == "weekly",
-                    or_(Activity.recurrence_until.is_(None), Activity.recurrence_until >= start),
-                ),
-            ),
+            Activity.status != "cancelled",
+            # Still going at the months' start; a series without an end (older rows) always is.
+            (Activity.last_ends_at >= start) | Activity.last_ends_at.is_(None),
             *spaces,
         )
     ).all()

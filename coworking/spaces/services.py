@@ -13,8 +13,9 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from coworking.activities.models import Activity
+from coworking.activities.recurrence import next_occurrences
 from coworking.activities.schemas import ActivityOccurrence
-from coworking.activities.services import is_upcoming_clause, next_occurrence, occurrence, occurrences
+from coworking.activities.services import is_upcoming_clause, occurrence, occurrences
 from coworking.core.errors import InvalidInput
 from coworking.core.models import to_struct
 from coworking.core.text import fold, slugify
@@ -488,9 +489,8 @@ def upcoming_activities(session: Session, now: datetime, limit: int = 5, country
     if country:
         statement = statement.where(Space.country_code == country)
     activities = session.scalars(statement.options(joinedload(Activity.space))).all()
-    dated = [(when, activity) for activity in activities if (when := next_occurrence(activity, now))]
-    dated.sort(key=lambda pair: pair[0])
-    return [occurrence(activity, when, with_space=True) for when, activity in dated[:limit]]
+    dated = sorted((found for activity in activities for found in next_occurrences(activity, now, 1)), key=lambda found: found.starts_at)
+    return [occurrence(found.activity, found, with_space=True) for found in dated[:limit]]
 
 
 def directory_stats(session: Session) -> DirectoryStats:
