@@ -36,7 +36,7 @@ from coworking.core.conditional import conditional_get
 from coworking.core.db import make_engine
 from coworking.core.edge import edge
 from coworking.core.errors import handle_exception
-from coworking.core.logs import install_log_escaping
+from coworking.core.logs import configure_logging, install_log_escaping, timed
 from coworking.core.ratelimit import build_rate_limiter
 from coworking.core.security import SiteCSRFMiddleware, csrf_config, security_headers
 from coworking.core.settings import Settings
@@ -128,6 +128,7 @@ async def refuse_at_the_edge(scope: Scope, receive: Receive, send: Send, exc: HT
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     install_log_escaping()
+    configure_logging(settings.log_format)
     engine = make_engine(settings.database_url, pool_pre_ping=True)
     database = SQLAlchemySyncConfig(
         engine_instance=engine,
@@ -233,7 +234,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             }
         ),
         debug=settings.debug,
+        # JSON logs: configure_logging set every logger up; Litestar's own configuration would replace it.
+        **({"logging_config": None} if settings.log_format == "json" else {}),
     )
     # Litestar routes a request before any middleware of its own runs: the edge must come first.
-    app.asgi_handler = edge(conditional_get(app.asgi_handler), settings.allowed_hosts, refuse_at_the_edge)
+    app.asgi_handler = timed(edge(conditional_get(app.asgi_handler), settings.allowed_hosts, refuse_at_the_edge))
     return app

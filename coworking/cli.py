@@ -62,8 +62,10 @@ def serve(host: str, port: int, workers: int) -> None:
 
     from coworking.migrations import migrate as run_migrations
 
-    run_migrations(Settings.from_env().database_url)
+    settings = Settings.from_env()
+    run_migrations(settings.database_url)
     click.echo(f"Serving on http://{host}:{port}/")
+    json_logs = settings.log_format == "json"
     uvicorn.run(
         "coworking.app:create_app",
         factory=True,
@@ -71,6 +73,8 @@ def serve(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         proxy_headers=True,
+        # JSON logs: the app configures logging (one object per line) and logs each request with its duration.
+        **({"log_config": None, "access_log": False} if json_logs else {}),
     )
 
 
@@ -273,3 +277,40 @@ def import_(path: str, file_format: str | None, country: str | None, dry_run: bo
             click.echo(f"Imported: {added} added, {updated} updated. {counts}")
     finally:
         engine.dispose()
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup(path: str) -> None:
+    """Write a consistent backup of the database to PATH while the site goes on serving."""
+    from pathlib import Path
+
+    from coworking.core.backup import BackupError
+    from coworking.core.backup import backup as make_backup
+
+    try:
+        make_backup(Settings.from_env().database_url, Path(path))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up to {path}. Photos are files: copy the media folder too.")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.confirmation_option(prompt="Replace everything in the database with this backup?")
+def restore(path: str) -> None:
+    """Replace the database with the backup in PATH (checked first; then the schema is brought up to date)."""
+    from pathlib import Path
+
+    from coworking.core.backup import BackupError
+    from coworking.core.backup import restore as restore_backup
+    from coworking.migrations import migrate as run_migrations
+
+    settings = Settings.from_env()
+    try:
+        restore_backup(settings.database_url, Path(path))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    # A backup from an older release is brought to this release's schema.
+    run_migrations(settings.database_url)
+    click.echo(f"Restored from {path}.")

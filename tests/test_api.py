@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from litestar.testing import TestClient
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from coworking.app import create_app
+from coworking.core.settings import Settings
 from tests.factories import make_space
 
 
@@ -98,6 +103,18 @@ def test_healthz(client: TestClient) -> None:
         "status": "ok",
         "database": "ok",
     }
+
+
+def test_readyz_asks_redis_only_when_one_is_configured(client: TestClient, engine: Engine, settings: Settings) -> None:
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json() == {"status": "ok", "database": "ok"}
+    assert ready.headers["cache-control"] == "no-store"
+    with TestClient(app=create_app(replace(settings, redis_url="redis://127.0.0.1:6379/0"))) as shared:
+        assert shared.get("/readyz").json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    # A Redis that does not answer (nothing listens on port 9): not ready, and says which part.
+    with TestClient(app=create_app(replace(settings, redis_url="redis://127.0.0.1:9/0"))) as broken:
+        answer = broken.get("/readyz")
+        assert answer.status_code == 503 and answer.json() == {"status": "unavailable", "database": "ok", "redis": "unreachable"}
 
 
 def test_pages_and_api_check_a_search_with_one_path_and_one_wording(client: TestClient, session: Session) -> None:

@@ -7,7 +7,6 @@ with the standard library, so a subject in Latvian is checked as the recipient w
 from __future__ import annotations
 
 import smtplib
-import socket
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -34,16 +33,11 @@ from coworking.core.mail import (
     retry_delay,
 )
 from coworking.core.models import utcnow
+from tests.server import free_port
 
 SUBJECT = "Apstipriniet e-pastu — Cēsis"
 BODY = "Labdien!\n\nApstipriniet adresi: https://cowork.example.lv/verify/abc123\n"
 SENDER = "Lauku koprades telpas <noreply@cowork.example.lv>"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Mailbox:
@@ -78,7 +72,7 @@ class SmtpServer:
 
 def _start(**smtp_options) -> SmtpServer:  # noqa: ANN003
     mailbox = Mailbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port, **smtp_options)
     controller.start()
     return SmtpServer(mailbox, controller, port)
@@ -260,7 +254,7 @@ def test_an_error_that_quotes_the_password_is_stored_without_it() -> None:
 def test_an_unreachable_server_stops_the_run_instead_of_timing_out_per_message(engine: Engine) -> None:
     first = _queue(engine, recipient="first@example.lv")
     second = _queue(engine, recipient="second@example.lv")
-    nobody = SmtpSettings.from_url(f"smtp://127.0.0.1:{_free_port()}", sender=SENDER)
+    nobody = SmtpSettings.from_url(f"smtp://127.0.0.1:{free_port()}", sender=SENDER)
     assert deliver_pending(engine, nobody) == DeliveryReport(sent=0, failed=1, waiting=2)
     assert _message(engine, first).attempts == 1
     assert "Connection refused" in _message(engine, first).last_error or "Errno" in _message(engine, first).last_error

@@ -63,6 +63,8 @@ class Settings:
     session_lifetime_days: int = 14
     locales: tuple[str, ...] = ("en", "lv")
     debug: bool = False
+    # "json": logs as one JSON object per line (COWORKING_LOG_FORMAT), for a log collector.
+    log_format: str = "text"
     # The licence of the directory's data: on /about, in every download and in the API's headers.
     data_licence: str = "CC BY 4.0"
     data_licence_url: str = "https://creativecommons.org/licenses/by/4.0/"
@@ -94,6 +96,7 @@ class Settings:
             session_idle_minutes=int(env.get("COWORKING_SESSION_IDLE_MINUTES", "240")),
             session_lifetime_days=int(env.get("COWORKING_SESSION_LIFETIME_DAYS", "14")),
             debug=env.get("COWORKING_DEBUG", "").lower() in _TRUE,
+            log_format=env.get("COWORKING_LOG_FORMAT", "text").strip().lower(),
             media_dir=Path(env.get("COWORKING_MEDIA_DIR", var_dir / "media")),
             imports_dir=var_dir / "imports",
             data_licence=env.get("COWORKING_DATA_LICENCE", "CC BY 4.0"),

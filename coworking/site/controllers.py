@@ -99,6 +99,28 @@ class SitePages(Controller):
             return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
         return Response({"status": "ok", "database": "ok"})
 
+    @get("/readyz", name="readyz", sync_to_thread=True, opt={"permission": Permission.SITE_STATUS})
+    def readyz(self, request: Request, db_session: DbSession) -> Response:
+        """Ready for traffic: the database answers and, when one is configured, Redis does (a load balancer
+        sends requests elsewhere on 503). ``/healthz`` only says the process lives and reaches its database."""
+        checks = {"database": "ok"}
+        try:
+            db_session.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure means "not ready", and says so
+            checks["database"] = "unreachable"
+        redis_url = request.app.state.settings.redis_url
+        if redis_url:
+            import redis
+
+            checks["redis"] = "ok"
+            try:
+                with redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2) as client:
+                    client.ping()
+            except redis.RedisError:
+                checks["redis"] = "unreachable"
+        ready = all(value == "ok" for value in checks.values())
+        return Response({"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503, headers={"Cache-Control": "no-store"})
+
 
 class DiscoveryFiles(Controller):
     """robots.txt, the sitemaps and the Atom feeds of new spaces: for search engines and feed readers."""

@@ -8,12 +8,7 @@ without background networking.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,42 +30,7 @@ from tests.e2e.helpers import (
     new_phone_context,
     watch_console,
 )
-
-SERVER_START_TIMEOUT = 30.0
-
-
-def _bin(name: str) -> str:
-    """A console script of the virtualenv running the tests."""
-    path = Path(sys.executable).parent / name
-    if not path.exists():
-        pytest.fail(f"{name!r} is not installed next to {sys.executable}: pip install -e . first")
-    return str(path)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    last_error = "no answer yet"
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"`coworking serve` exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:  # noqa: S310 - local URL
-                if response.status == 200:
-                    return
-                last_error = f"status {response.status}"
-        except (urllib.error.URLError, OSError) as exc:
-            last_error = str(exc)
-        time.sleep(0.2)
-    pytest.fail(
-        f"/healthz did not answer 200 within {SERVER_START_TIMEOUT:.0f} s ({last_error}):\n"
-        f"{log.read_text(errors='replace')}"
-    )
+from tests.server import console_script, serving
 
 
 @pytest.fixture(scope="session")
@@ -91,7 +51,7 @@ def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def base_url(server_env: dict[str, str]) -> Iterator[str]:
     """The seeded site served by ``coworking serve`` on a free local port."""
-    coworking = _bin("coworking")
+    coworking = console_script("coworking")
     var_dir = Path(server_env["COWORKING_VAR_DIR"])
     seeded = subprocess.run(  # noqa: S603 - our own console script
         [coworking, "seed"],
@@ -104,27 +64,9 @@ def base_url(server_env: dict[str, str]) -> Iterator[str]:
     if seeded.returncode != 0:
         pytest.fail(f"`coworking seed` failed ({seeded.returncode}):\n{seeded.stdout}\n{seeded.stderr}")
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     log = var_dir / "server.log"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(  # noqa: S603
-            [coworking, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=server_env,
-            cwd=REPO_ROOT,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_healthy(url, process, log)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+    with serving(server_env, log) as url:
+        yield url
     # A server error during the run is a failure even when every page looked fine.
     server_log = log.read_text(errors="replace")
     assert "Traceback" not in server_log, f"the server logged an exception:\n{server_log}"

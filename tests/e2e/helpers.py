@@ -8,7 +8,8 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.server import REPO_ROOT
+
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"

@@ -1,0 +1,57 @@
+"""Logs for operators: each request with its duration, and one JSON object per line when asked."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import urllib.request
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from coworking.core.logs import JsonFormatter
+from tests.server import serving
+
+
+def test_each_request_is_logged_with_its_status_and_duration(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="coworking.requests"):
+        client.get("/spaces?q=secret+words")
+        client.get("/no/such/page")
+    records = [record for record in caplog.records if record.name == "coworking.requests"]
+    assert [(record.method, record.path, record.status) for record in records] == [("GET", "/spaces", 200), ("GET", "/no/such/page", 404)]
+    assert all(isinstance(record.duration_ms, float) and record.duration_ms >= 0 for record in records)
+    assert not any("secret" in record.getMessage() for record in records), "the query string stays out of the logs"
+
+
+def test_a_json_line_holds_the_record_and_its_fields() -> None:
+    record = logging.LogRecord("coworking.requests", logging.INFO, __file__, 1, "%s %s", ("GET", "/a\nb"), None)
+    record.status, record.duration_ms = 200, 3.5
+    line = JsonFormatter().format(record)
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert entry["level"] == "info" and entry["logger"] == "coworking.requests" and entry["message"] == "GET /a\nb"
+    assert entry["status"] == 200 and entry["duration_ms"] == 3.5 and entry["time"].endswith("Z")
+
+
+def test_the_server_writes_json_lines_when_asked(database_url: str, engine, tmp_path: Path) -> None:  # noqa: ANN001 - migrated, emptied
+    if database_url.startswith("postgres"):
+        site = database_url
+    else:
+        from coworking.core.backup import backup
+
+        backup(database_url, tmp_path / "site.db")
+        site = f"sqlite:///{tmp_path / 'site.db'}"
+    env = {**os.environ, "COWORKING_DATABASE_URL": site, "COWORKING_VAR_DIR": str(tmp_path), "COWORKING_LOG_FORMAT": "json", "COWORKING_SECRET_KEY": "logs-test-" + "0" * 40}
+    env.pop("COWORKING_REDIS_URL", None)
+    log = tmp_path / "server.log"
+    with serving(env, log) as base, urllib.request.urlopen(f"{base}/spaces?q=cesis", timeout=10) as response:  # noqa: S310 - local
+        assert response.status == 200
+    lines = [line for line in log.read_text().splitlines() if line.startswith("{")]
+    entries = [json.loads(line) for line in lines]
+    requests = [entry for entry in entries if entry["logger"] == "coworking.requests"]
+    assert {"method": "GET", "path": "/spaces", "status": 200} in [{key: entry[key] for key in ("method", "path", "status")} for entry in requests]
+    # Every line the server wrote after starting is JSON (the command's own "Serving on" comes first).
+    after_start = log.read_text().split("\n", 1)[1].splitlines()
+    assert all(line.startswith("{") for line in after_start if line.strip()), after_start
