@@ -143,18 +143,21 @@ def _apply_photos(space: Space, wanted: list[dict[str, Any]]) -> None:
 def apply_state(db: Session, space: Space, state: State) -> None:
     """Set ``space``'s editable facts (and its photos, when ``state`` names them) to ``state``; fields it
     lacks stay as they are."""
-    for name, value in state.items():
-        if name == "photos":
-            _apply_photos(space, value)
-        elif name == "amenities":
-            codes = set(value or [])
-            space.amenities = list(
-                db.scalars(select(Amenity).where(Amenity.code.in_(codes)).order_by(Amenity.position))
-            )
-        elif name == "internet_measured_on":
-            space.internet_measured_on = date.fromisoformat(value) if value else None
-        elif name in LISTING_FIELDS:
-            setattr(space, name, value)
+    # No flush half-way (the amenities' query would write the fields set before it): the row is updated
+    # once per save, so its version moves by one, as its revisions do.
+    with db.no_autoflush:
+        for name, value in state.items():
+            if name == "photos":
+                _apply_photos(space, value)
+            elif name == "amenities":
+                codes = set(value or [])
+                space.amenities = list(
+                    db.scalars(select(Amenity).where(Amenity.code.in_(codes)).order_by(Amenity.position))
+                )
+            elif name == "internet_measured_on":
+                space.internet_measured_on = date.fromisoformat(value) if value else None
+            elif name in LISTING_FIELDS:
+                setattr(space, name, value)
     space.refresh_search_text()
 
 
