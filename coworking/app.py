@@ -64,6 +64,14 @@ from coworking.networks.api import NetworksApi
 from coworking.networks.controllers import NetworkPages
 from coworking.networks.vocabulary import NETWORK_SCOPE_LABELS
 from coworking.reports.controllers import PartnerReportPages
+from coworking.reviews.controllers import (
+    ReviewModerationPages,
+    ReviewPages,
+    reviews_to_moderate,
+    reviews_waiting,
+    space_reviews,
+)
+from coworking.reviews.vocabulary import RATING_LABELS, REVIEW_STATUSES
 from coworking.site.api import SiteApi
 from coworking.site.controllers import DiscoveryFiles, SitePages
 from coworking.spaces.api import SpacesApi
@@ -94,6 +102,12 @@ DOMAIN_GLOBALS = {
     "visit_requests_offered": visit_requests_offered,
     "VISIT_KIND_LABELS": VISIT_KINDS,
     "VISIT_STATUS_LABELS": VISIT_STATUSES,
+    # A space's reviews on its page, and the reviews waiting in the moderation queue and its count.
+    "space_reviews": space_reviews,
+    "reviews_to_moderate": reviews_to_moderate,
+    "reviews_waiting": reviews_waiting,
+    "RATING_LABELS": RATING_LABELS,
+    "REVIEW_STATUS_LABELS": REVIEW_STATUSES,
 }
 
 
@@ -159,6 +173,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             VisitLinkPages,
             SpaceVisitPages,
             PartnerVisitPages,
+            ReviewPages,
+            ReviewModerationPages,
             SpacesApi,
             MapPage,
             EmbedPages,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from coworking.accounts.permissions import Actor, Permission, can
 from coworking.accounts.roles import grant_partner
 from coworking.accounts.services import create_admin
+from coworking.core.models import utcnow
 from tests.test_accounts import EMAIL, PASSWORD, csrf, fresh, post, register_and_verify, sign_in  # noqa: F401
 
 # Tables a refused request must leave as they were. (The security log and the rate-limit counters are
@@ -23,12 +24,13 @@ from tests.test_accounts import EMAIL, PASSWORD, csrf, fresh, post, register_and
 GUARDED = (
     "users", "user_sessions", "email_tokens", "partner_countries", "outbox", "spaces", "space_amenities",
     "builder_roles", "community_builders", "space_community_builders", "revisions", "submissions", "space_photos",
-    "listing_checks", "guides", "guide_texts", "visit_requests",
+    "listing_checks", "guides", "guide_texts", "visit_requests", "reviews", "review_reports",
 )  # fmt: skip
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PATH_VALUES = {
     "token": "not-a-real-link-token", "slug": "no-such-space", "revision_id": "1", "submission_id": "1", "photo_id": "1",
     "answer": "confirmed", "space_id": "1", "guide_slug": "no-such-guide", "language": "en", "visit_id": "1",
+    "review_id": "1",
 }  # fmt: skip
 
 
@@ -80,6 +82,7 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     from coworking.accounts.models import BuilderRole, User
     from coworking.guides.services import create_guide
     from coworking.moderation.models import Submission
+    from coworking.reviews.models import Review
     from coworking.spaces.editing import edit_listing
     from coworking.spaces.listing import listing_state
     from coworking.spaces.models import SpacePhoto
@@ -129,11 +132,15 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     item = Submission(kind="report", country_code="LV", space_id=here.id, message="Closed on Mondays")
     photo = SpacePhoto(space_id=here.id, key="0" * 32, sizes=[[320, 240]], alt_text="Desks by the window")
     visit = VisitRequest(space_id=here.id, day=date(2099, 6, 1), kind="day_pass", email="maija@example.org", language="en", status="waiting")
-    session.add_all([item, photo, visit])
+    # A public review by the verified user, reported: its author may edit it, the builders answer it,
+    # the country's partners decide it, anyone reports it.
+    review = Review(space_id=here.id, user_id=users["verified user"].id, author_name="Maija", rating=4,
+                    text="Quiet desks and fast fibre.", language="en", status="approved", reported_at=utcnow())  # fmt: skip
+    session.add_all([item, photo, visit, review])
     session.commit()
     guide = create_guide(session, actors["admin"], {"title": "Weekly resident meetings", "body": "Meet weekly."})
     values = {"slug": here.slug, "revision_id": str(revision.id), "submission_id": str(item.id), "photo_id": str(photo.id),
-              "visit_id": str(visit.id),
+              "visit_id": str(visit.id), "review_id": str(review.id),
               # Leaving a space: the other one, so that its builder's later cells still speak of this one.
               "space_id": str(elsewhere.id), "guide_slug": guide.slug}  # fmt: skip
     routes = state_changing_routes(client, values)
@@ -166,6 +173,17 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "partner of another country") in refused
     assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "partner of this country") in refused
     assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "builder of this space") in allowed
+    # Reviews: the space's builders answer (not its partners); its country's partners decide (not another's);
+    # anyone signed in writes one, anyone at all reports one.
+    assert (f"/spaces/colabora-lielvarde/reviews/{review.id}/answer", "builder of this space") in allowed
+    assert (f"/spaces/colabora-lielvarde/reviews/{review.id}/answer", "builder of another space") in refused
+    assert (f"/spaces/colabora-lielvarde/reviews/{review.id}/answer", "partner of this country") in refused
+    assert (f"/moderation/reviews/{review.id}/approve", "partner of this country") in allowed
+    assert (f"/moderation/reviews/{review.id}/reject", "partner of another country") in refused
+    assert (f"/moderation/reviews/{review.id}/approve", "builder of this space") in refused
+    assert ("/spaces/colabora-lielvarde/reviews/new", "anonymous") in refused
+    assert ("/spaces/colabora-lielvarde/reviews/new", "verified user") in allowed
+    assert (f"/spaces/colabora-lielvarde/reviews/{review.id}/report", "anonymous") in allowed
     assert len(refused) >= 40
 
 

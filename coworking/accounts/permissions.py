@@ -74,6 +74,14 @@ class Permission(StrEnum):
     # Counts of visit requests per space and month (never their messages or addresses): partners of the
     # country, admins.
     VISIT_COUNTS_READ = "visit-counts:read"
+    # Write a review of a space (one per space) and edit one's own: anyone signed in; reviews.services also
+    # asks for a confirmed address and refuses the space's own community builders.
+    REVIEW_WRITE = "review:write"
+    # Answer a space's public reviews (once each) and edit that answer: its community builders and admins.
+    REVIEW_ANSWER = "review:answer"
+    # Report a public review to the partners: anyone, account or not. (Partners decide reviews with
+    # MODERATION_READ and MODERATION_DECIDE, for the review's space's country.)
+    REVIEW_REPORT = "review:report"
 
 
 @dataclass(frozen=True)
@@ -111,9 +119,10 @@ PUBLIC = frozenset(
         Permission.LISTING_CHECK_ANSWER,
         Permission.AREA_FOLLOW,
         Permission.VISIT_REQUEST,
+        Permission.REVIEW_REPORT,
     }
 )
-SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE, Permission.SPACE_CLAIM, Permission.SPACE_PROPOSE})
+SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE, Permission.SPACE_CLAIM, Permission.SPACE_PROPOSE, Permission.REVIEW_WRITE})
 ADMINS_ONLY = frozenset({Permission.SECURITY_LOG_READ, Permission.ROLES_MANAGE, Permission.GUIDES_EDIT})
 # A partner of the listing's country, or an admin.
 MODERATORS = frozenset(
@@ -122,8 +131,8 @@ MODERATORS = frozenset(
 # The listing's community builders, its country's partners, admins.
 LISTING_KEEPERS = frozenset({Permission.SPACE_EDIT})
 # The listing's community builders and admins only: residents write to the people who run the space, and
-# partners see counts of it, never the messages.
-SPACE_BUILDERS = frozenset({Permission.VISIT_ANSWER})
+# partners see counts of it, never the messages; a review's answer is the space's own word.
+SPACE_BUILDERS = frozenset({Permission.VISIT_ANSWER, Permission.REVIEW_ANSWER})
 # A partner of any country, or an admin, whatever listing is named: an import checks each row's country,
 # a report the countries it covers.
 PARTNERS = frozenset({Permission.DATA_IMPORT, Permission.REPORTS_READ})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -116,6 +117,10 @@ class Translator:
     def weekday(self, index: int) -> str:
         """The name of a day (0 = Monday) as it stands alone, a heading say: "Monday", "Pirmdiena"."""
         return self._babel_locale.days["stand-alone"]["wide"][index]
+
+    def decimal(self, value: float | Decimal, format: str = "0.0") -> str:  # noqa: A002 - Babel's name
+        """A number with one decimal (by default) as the locale writes it: "4.3", in Latvian "4,3"."""
+        return format_decimal(value, format=format, locale=self._babel_locale)
 
     def km(self, value: float) -> str:
         """A distance as people say it: one decimal below 10 km ("3,5" in Latvian), whole km above."""

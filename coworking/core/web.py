@@ -192,6 +192,7 @@ def install_template_globals(environment: Any, settings: Any, vocabularies: dict
         "month",
         "datetime",
         "km",
+        "decimal",
         "weekday",
     ):
         environment.filters[name] = _formatter(name)

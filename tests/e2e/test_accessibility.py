@@ -41,6 +41,7 @@ PAGES = [
     ("guides", "/guides", 200),
     ("guide", "/guides/resident-meetings-and-story-evenings", 200),
     ("visit", "/spaces/colabora-lielvarde/visit", 200),
+    ("reviews", "/spaces/colabora-lielvarde/reviews", 200),
     ("not-found", "/spaces/no-such-space-here", 404),
     ("invalid-search", "/spaces?country=XX", 400),
     ("sign-in", "/account/login", 200),
