@@ -74,6 +74,12 @@ class Permission(StrEnum):
     # Counts of visit requests per space and month (never their messages or addresses): partners of the
     # country, admins.
     VISIT_COUNTS_READ = "visit-counts:read"
+    # Publish, edit and withdraw residents' stories of a space (with the resident's recorded consent): its
+    # community builders, its country's partners, admins.
+    STORY_WRITE = "story:write"
+    # Ask for a resident's story to be removed (no account): anyone; the request goes to the space's
+    # builders and its country's partners.
+    STORY_REMOVAL_ASK = "story:ask-removal"
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,7 @@ PUBLIC = frozenset(
         Permission.LISTING_CHECK_ANSWER,
         Permission.AREA_FOLLOW,
         Permission.VISIT_REQUEST,
+        Permission.STORY_REMOVAL_ASK,
     }
 )
 SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE, Permission.SPACE_CLAIM, Permission.SPACE_PROPOSE})
@@ -120,7 +127,7 @@ MODERATORS = frozenset(
     {Permission.SPACE_REVERT, Permission.MODERATION_READ, Permission.MODERATION_DECIDE, Permission.VISIT_COUNTS_READ}
 )
 # The listing's community builders, its country's partners, admins.
-LISTING_KEEPERS = frozenset({Permission.SPACE_EDIT})
+LISTING_KEEPERS = frozenset({Permission.SPACE_EDIT, Permission.STORY_WRITE})
 # The listing's community builders and admins only: residents write to the people who run the space, and
 # partners see counts of it, never the messages.
 SPACE_BUILDERS = frozenset({Permission.VISIT_ANSWER})
