@@ -23,12 +23,13 @@ from tests.test_accounts import EMAIL, PASSWORD, csrf, fresh, post, register_and
 GUARDED = (
     "users", "user_sessions", "email_tokens", "partner_countries", "outbox", "spaces", "space_amenities",
     "builder_roles", "community_builders", "space_community_builders", "revisions", "submissions", "space_photos",
-    "listing_checks", "guides", "guide_texts", "visit_requests",
+    "listing_checks", "guides", "guide_texts", "visit_requests", "stories", "story_removal_requests",
 )  # fmt: skip
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PATH_VALUES = {
     "token": "not-a-real-link-token", "slug": "no-such-space", "revision_id": "1", "submission_id": "1", "photo_id": "1",
     "answer": "confirmed", "space_id": "1", "guide_slug": "no-such-guide", "language": "en", "visit_id": "1",
+    "story_id": "1",
 }  # fmt: skip
 
 
@@ -83,6 +84,7 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     from coworking.spaces.editing import edit_listing
     from coworking.spaces.listing import listing_state
     from coworking.spaces.models import SpacePhoto
+    from coworking.stories.models import Story
     from coworking.visits.models import VisitRequest
     from tests.factories import make_space
 
@@ -129,11 +131,13 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     item = Submission(kind="report", country_code="LV", space_id=here.id, message="Closed on Mondays")
     photo = SpacePhoto(space_id=here.id, key="0" * 32, sizes=[[320, 240]], alt_text="Desks by the window")
     visit = VisitRequest(space_id=here.id, day=date(2099, 6, 1), kind="day_pass", email="maija@example.org", language="en", status="waiting")
-    session.add_all([item, photo, visit])
+    story = Story(space_id=here.id, text="I found a desk and people.", resident_name="Ilze", consent_given_by="Ilze Ozola",
+                  consent_date=date(2026, 1, 10), consent_shows=["text", "name"])  # fmt: skip
+    session.add_all([item, photo, visit, story])
     session.commit()
     guide = create_guide(session, actors["admin"], {"title": "Weekly resident meetings", "body": "Meet weekly."})
     values = {"slug": here.slug, "revision_id": str(revision.id), "submission_id": str(item.id), "photo_id": str(photo.id),
-              "visit_id": str(visit.id),
+              "visit_id": str(visit.id), "story_id": str(story.id),
               # Leaving a space: the other one, so that its builder's later cells still speak of this one.
               "space_id": str(elsewhere.id), "guide_slug": guide.slug}  # fmt: skip
     routes = state_changing_routes(client, values)
@@ -166,6 +170,13 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "partner of another country") in refused
     assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "partner of this country") in refused
     assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "builder of this space") in allowed
+    # Stories: the listing's keepers (its builders, its country's partners, admins), no one else.
+    for role in ("anonymous", "verified user", "builder of another space", "partner of another country"):
+        assert (f"/spaces/colabora-lielvarde/stories/{story.id}/withdraw", role) in refused
+        assert ("/spaces/colabora-lielvarde/stories/new", role) in refused
+    for role in ("builder of this space", "partner of this country", "admin"):
+        assert (f"/spaces/colabora-lielvarde/stories/{story.id}/edit", role) in allowed
+    assert (f"/spaces/colabora-lielvarde/stories/{story.id}/removal", "anonymous") in allowed
     assert len(refused) >= 40
 
 

@@ -41,6 +41,8 @@ PAGES = [
     ("guides", "/guides", 200),
     ("guide", "/guides/resident-meetings-and-story-evenings", 200),
     ("visit", "/spaces/colabora-lielvarde/visit", 200),
+    ("stories", "/stories", 200),
+    ("space-stories", "/spaces/colabora-lielvarde/stories", 200),
     ("not-found", "/spaces/no-such-space-here", 404),
     ("invalid-search", "/spaces?country=XX", 400),
     ("sign-in", "/account/login", 200),
