@@ -449,3 +449,63 @@ def test_the_networks_stories_newest_first_by_country_and_in_pages(
     assert "Lielvārde story 11" in detail and "Lielvārde story 9" in detail and "Lielvārde story 8" not in detail
     assert "All 12 stories of this space" in detail
     assert "Page 1 of 2" in client.get(f"/spaces/{lielvarde.slug}/stories").text
+
+
+def test_8_3_1_the_service_asks_the_rule_itself(session: Session, lielvarde: Space, settings: Settings) -> None:
+    """Whatever surface calls it, publishing on a space needs to keep that space's stories (ASVS 8.3.1)."""
+    from litestar.exceptions import PermissionDeniedException
+
+    from coworking.core.storage import build_media_store
+
+    elsewhere = make_space(session, "SKOLA6", "Cēsis", "LV")
+    media = build_media_store(settings.media_dir)
+    for actor in (
+        Actor(user_id=1, builder_of=frozenset({elsewhere.id})),
+        Actor(user_id=1, partner_countries=frozenset({"IE"})),
+    ):
+        with pytest.raises(PermissionDeniedException):
+            services.publish_story(session, media, actor, lielvarde, story_form(), ["text"])
+    assert stories(session) == []
+
+
+def test_3_5_1_a_story_form_without_its_token_is_refused(
+    client: TestClient, session: Session, lielvarde: Space
+) -> None:
+    builder(client, session, lielvarde)
+    data = story_form()
+    response = client.post(
+        f"/spaces/{lielvarde.slug}/stories/new", data=data, files={"photo": ("", b"", "application/octet-stream")}
+    )
+    assert response.status_code == 403 and stories(session) == []
+
+
+def test_the_builders_find_the_stories_from_the_space_page(
+    client: TestClient, session: Session, lielvarde: Space
+) -> None:
+    assert "/stories/manage" not in client.get(f"/spaces/{lielvarde.slug}").text
+    assert 'id="stories-heading"' not in client.get(f"/spaces/{lielvarde.slug}").text  # no stories: no section
+    builder(client, session, lielvarde)
+    assert f'href="/spaces/{lielvarde.slug}/stories/manage"' in client.get(f"/spaces/{lielvarde.slug}").text
+    manage = client.get(f"/spaces/{lielvarde.slug}/stories/manage")
+    assert manage.status_code == 200 and f'href="/spaces/{lielvarde.slug}/stories/new"' in manage.text
+
+
+def test_a_partner_dismisses_a_removal_request_and_the_story_stays(
+    client: TestClient, partner: TestClient, session: Session, lielvarde: Space
+) -> None:
+    admin = Actor(user_id=session.scalar(select(User.id).where(User.email == "admin@example.org")), is_admin=True)
+    story = services.publish_story(session, client.app.state.media, admin, lielvarde, story_form(), ["text", "name"])
+    assert (
+        post(client, f"/spaces/{lielvarde.slug}/stories/{story.id}/removal").status_code == 303
+    )  # no reason, no address
+    item = session.scalar(select(Submission))
+    assert item.message is None and item.contact_email is None
+    queue = partner.get("/moderation?kind=story").text
+    assert "Story removal requests" in queue and "Why it needs no change" in queue
+    assert (
+        post(partner, f"/moderation/{item.id}/reject", reason="Published with a signed consent form.").status_code
+        == 303
+    )
+    session.expire_all()
+    assert session.get(Submission, item.id).status == "rejected" and stories(session)[0].removed_at is None
+    assert "I moved back to Lielvārde" in client.get(f"/spaces/{lielvarde.slug}").text
