@@ -78,6 +78,8 @@ from coworking.spaces.api import SpacesApi
 from coworking.spaces.controllers import BuilderProfilePages, ListingPages, MediaFiles, PhotoPages, SpacePages
 from coworking.spaces.query import provide_filter_params, provide_search_params
 from coworking.spaces.vocabulary import AMENITIES, AMENITY_LABELS, STATUS_LABELS, STATUSES
+from coworking.stories.controllers import SpaceStoryPages, StoryDeskPages, StoryPages, stories_of
+from coworking.stories.vocabulary import CONSENT_PARTS
 from coworking.visits.controllers import (
     PartnerVisitPages,
     SpaceVisitPages,
@@ -108,6 +110,9 @@ DOMAIN_GLOBALS = {
     "reviews_waiting": reviews_waiting,
     "RATING_LABELS": RATING_LABELS,
     "REVIEW_STATUS_LABELS": REVIEW_STATUSES,
+    # A space's page asks for its newest stories (stories sit above spaces: the page cannot import them).
+    "stories_of": stories_of,
+    "CONSENT_PARTS": CONSENT_PARTS,
 }
 
 
@@ -175,6 +180,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PartnerVisitPages,
             ReviewPages,
             ReviewModerationPages,
+            StoryPages,
+            SpaceStoryPages,
+            StoryDeskPages,
             SpacesApi,
             MapPage,
             EmbedPages,

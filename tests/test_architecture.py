@@ -22,6 +22,8 @@ LAYERS: list[set[str]] = [
     {"spaces"},
     {"visits"},
     {"map", "networks", "moderation", "reports", "guides", "reviews"},
+    # Stories file their removal requests in the moderation queue: above it.
+    {"stories"},
     {"site", "exchange", "countries"},
     {"follows"},
     {"migrations"},

@@ -24,13 +24,14 @@ from tests.test_accounts import EMAIL, PASSWORD, csrf, fresh, post, register_and
 GUARDED = (
     "users", "user_sessions", "email_tokens", "partner_countries", "outbox", "spaces", "space_amenities",
     "builder_roles", "community_builders", "space_community_builders", "revisions", "submissions", "space_photos",
-    "listing_checks", "guides", "guide_texts", "visit_requests", "reviews", "review_reports",
+    "listing_checks", "guides", "guide_texts", "visit_requests", "reviews", "review_reports", "stories", "story_removal_requests",
 )  # fmt: skip
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PATH_VALUES = {
     "token": "not-a-real-link-token", "slug": "no-such-space", "revision_id": "1", "submission_id": "1", "photo_id": "1",
     "answer": "confirmed", "space_id": "1", "guide_slug": "no-such-guide", "language": "en", "visit_id": "1",
     "review_id": "1",
+    "story_id": "1",
 }  # fmt: skip
 
 
@@ -86,6 +87,7 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     from coworking.spaces.editing import edit_listing
     from coworking.spaces.listing import listing_state
     from coworking.spaces.models import SpacePhoto
+    from coworking.stories.models import Story
     from coworking.visits.models import VisitRequest
     from tests.factories import make_space
 
@@ -136,11 +138,13 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     # the country's partners decide it, anyone reports it.
     review = Review(space_id=here.id, user_id=users["verified user"].id, author_name="Maija", rating=4,
                     text="Quiet desks and fast fibre.", language="en", status="approved", reported_at=utcnow())  # fmt: skip
-    session.add_all([item, photo, visit, review])
+    story = Story(space_id=here.id, text="I found a desk and people.", resident_name="Ilze", consent_given_by="Ilze Ozola",
+                  consent_date=date(2026, 1, 10), consent_shows=["text", "name"])  # fmt: skip
+    session.add_all([item, photo, visit, review, story])
     session.commit()
     guide = create_guide(session, actors["admin"], {"title": "Weekly resident meetings", "body": "Meet weekly."})
     values = {"slug": here.slug, "revision_id": str(revision.id), "submission_id": str(item.id), "photo_id": str(photo.id),
-              "visit_id": str(visit.id), "review_id": str(review.id),
+              "visit_id": str(visit.id), "review_id": str(review.id), "story_id": str(story.id),
               # Leaving a space: the other one, so that its builder's later cells still speak of this one.
               "space_id": str(elsewhere.id), "guide_slug": guide.slug}  # fmt: skip
     routes = state_changing_routes(client, values)
@@ -184,6 +188,13 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     assert ("/spaces/colabora-lielvarde/reviews/new", "anonymous") in refused
     assert ("/spaces/colabora-lielvarde/reviews/new", "verified user") in allowed
     assert (f"/spaces/colabora-lielvarde/reviews/{review.id}/report", "anonymous") in allowed
+    # Stories: the listing's keepers (its builders, its country's partners, admins), no one else.
+    for role in ("anonymous", "verified user", "builder of another space", "partner of another country"):
+        assert (f"/spaces/colabora-lielvarde/stories/{story.id}/withdraw", role) in refused
+        assert ("/spaces/colabora-lielvarde/stories/new", role) in refused
+    for role in ("builder of this space", "partner of this country", "admin"):
+        assert (f"/spaces/colabora-lielvarde/stories/{story.id}/edit", role) in allowed
+    assert (f"/spaces/colabora-lielvarde/stories/{story.id}/removal", "anonymous") in allowed
     assert len(refused) >= 40
 
 

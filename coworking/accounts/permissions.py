@@ -82,6 +82,12 @@ class Permission(StrEnum):
     # Report a public review to the partners: anyone, account or not. (Partners decide reviews with
     # MODERATION_READ and MODERATION_DECIDE, for the review's space's country.)
     REVIEW_REPORT = "review:report"
+    # Publish, edit and withdraw residents' stories of a space (with the resident's recorded consent): its
+    # community builders, its country's partners, admins.
+    STORY_WRITE = "story:write"
+    # Ask for a resident's story to be removed (no account): anyone; the request goes to the space's
+    # builders and its country's partners.
+    STORY_REMOVAL_ASK = "story:ask-removal"
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,7 @@ PUBLIC = frozenset(
         Permission.AREA_FOLLOW,
         Permission.VISIT_REQUEST,
         Permission.REVIEW_REPORT,
+        Permission.STORY_REMOVAL_ASK,
     }
 )
 SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE, Permission.SPACE_CLAIM, Permission.SPACE_PROPOSE, Permission.REVIEW_WRITE})
@@ -129,7 +136,7 @@ MODERATORS = frozenset(
     {Permission.SPACE_REVERT, Permission.MODERATION_READ, Permission.MODERATION_DECIDE, Permission.VISIT_COUNTS_READ}
 )
 # The listing's community builders, its country's partners, admins.
-LISTING_KEEPERS = frozenset({Permission.SPACE_EDIT})
+LISTING_KEEPERS = frozenset({Permission.SPACE_EDIT, Permission.STORY_WRITE})
 # The listing's community builders and admins only: residents write to the people who run the space, and
 # partners see counts of it, never the messages; a review's answer is the space's own word.
 SPACE_BUILDERS = frozenset({Permission.VISIT_ANSWER, Permission.REVIEW_ANSWER})

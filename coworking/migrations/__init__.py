@@ -26,6 +26,7 @@ from coworking.networks import models as _networks  # noqa: F401
 from coworking.reviews import models as _reviews  # noqa: F401
 from coworking.revisions import models as _revisions  # noqa: F401
 from coworking.spaces import models as _spaces  # noqa: F401
+from coworking.stories import models as _stories  # noqa: F401
 from coworking.visits import models as _visits  # noqa: F401
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent

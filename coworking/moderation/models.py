@@ -20,7 +20,8 @@ class Submission(Base):
     __tablename__ = "submissions"
     __table_args__ = (Index("ix_submissions_queue", "status", "country_code", "kind"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # "claim", "proposal", "report", or "stale" (a listing unconfirmed for 18 months, flagged by `coworking remind`).
+    # "claim", "proposal", "report", "stale" (a listing unconfirmed for 18 months, flagged by `coworking remind`),
+    # or "story" (a request to remove a resident's story: coworking.stories links it to the story).
     kind: Mapped[str] = mapped_column(String(10))
     # "open", "approved" or "rejected" (a report is "approved" when it was acted on).
     status: Mapped[str] = mapped_column(String(10), default="open")

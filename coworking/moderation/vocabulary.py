@@ -9,4 +9,6 @@ KINDS = {
     "proposal": N_("Proposals"),
     "report": N_("Reports"),
     "stale": N_("Unconfirmed listings"),
+    # A request to remove a resident's story (coworking.stories files it; withdrawing the story closes it).
+    "story": N_("Story removal requests"),
 }

@@ -42,6 +42,8 @@ PAGES = [
     ("guide", "/guides/resident-meetings-and-story-evenings", 200),
     ("visit", "/spaces/colabora-lielvarde/visit", 200),
     ("reviews", "/spaces/colabora-lielvarde/reviews", 200),
+    ("stories", "/stories", 200),
+    ("space-stories", "/spaces/colabora-lielvarde/stories", 200),
     ("not-found", "/spaces/no-such-space-here", 404),
     ("invalid-search", "/spaces?country=XX", 400),
     ("sign-in", "/account/login", 200),

@@ -1,7 +1,7 @@
 """reviews
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 """
 
 import advanced_alchemy.types  # noqa: F401 - the models' DateTimeUTC
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
