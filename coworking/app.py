@@ -31,6 +31,8 @@ from coworking.accounts.controllers import AccountPages
 from coworking.accounts.permissions import Permission, require_permission
 from coworking.accounts.sessions import build_session_store
 from coworking.activities.vocabulary import ACTIVITY_KIND_LABELS
+from coworking.attendance.controllers import AttendanceLinkPages, ComePages, SpaceAttendancePages, attendance_of
+from coworking.attendance.vocabulary import ATTENDANCE_STATUSES
 from coworking.core.cache import TimedCache
 from coworking.core.conditional import conditional_get
 from coworking.core.db import make_engine
@@ -94,6 +96,9 @@ DOMAIN_GLOBALS = {
     "visit_requests_offered": visit_requests_offered,
     "VISIT_KIND_LABELS": VISIT_KINDS,
     "VISIT_STATUS_LABELS": VISIT_STATUSES,
+    # An activity's date: how many come, places left, and whether it takes sign-ups ("I'll come").
+    "attendance_of": attendance_of,
+    "ATTENDANCE_STATUS_LABELS": ATTENDANCE_STATUSES,
 }
 
 
@@ -158,6 +163,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             VisitLinkPages,
             SpaceVisitPages,
             PartnerVisitPages,
+            ComePages,
+            AttendanceLinkPages,
+            SpaceAttendancePages,
             SpacesApi,
             MapPage,
             EmbedPages,

@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"activities"},
     {"spaces"},
     {"visits"},
-    {"map", "networks", "moderation", "reports", "guides"},
+    {"map", "networks", "moderation", "reports", "guides", "attendance"},
     {"site", "exchange", "countries"},
     {"follows"},
     {"migrations"},

@@ -74,6 +74,12 @@ class Permission(StrEnum):
     # Counts of visit requests per space and month (never their messages or addresses): partners of the
     # country, admins.
     VISIT_COUNTS_READ = "visit-counts:read"
+    # Sign up for one date of an activity ("I'll come"), confirm by the e-mailed link, see or cancel one's place
+    # by that link: anyone, no account (the link's token names the one sign-up; attendance.services checks it).
+    ATTENDANCE_SIGN_UP = "attendance:sign-up"
+    # See who signed up for a space's activities, with their names and addresses: its community builders and
+    # admins (partners do not see people's names: sign-ups are between residents and the space).
+    ATTENDANCE_READ = "attendance:read"
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,7 @@ PUBLIC = frozenset(
         Permission.LISTING_CHECK_ANSWER,
         Permission.AREA_FOLLOW,
         Permission.VISIT_REQUEST,
+        Permission.ATTENDANCE_SIGN_UP,
     }
 )
 SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE, Permission.SPACE_CLAIM, Permission.SPACE_PROPOSE})
@@ -122,8 +129,9 @@ MODERATORS = frozenset(
 # The listing's community builders, its country's partners, admins.
 LISTING_KEEPERS = frozenset({Permission.SPACE_EDIT})
 # The listing's community builders and admins only: residents write to the people who run the space, and
-# partners see counts of it, never the messages.
-SPACE_BUILDERS = frozenset({Permission.VISIT_ANSWER})
+# partners see counts of it, never the messages. Who comes to an activity (names, addresses) is the same:
+# the space's builders see it to welcome and reach them, nobody else.
+SPACE_BUILDERS = frozenset({Permission.VISIT_ANSWER, Permission.ATTENDANCE_READ})
 # A partner of any country, or an admin, whatever listing is named: an import checks each row's country,
 # a report the countries it covers.
 PARTNERS = frozenset({Permission.DATA_IMPORT, Permission.REPORTS_READ})
