@@ -31,6 +31,8 @@ from coworking.accounts.controllers import AccountPages
 from coworking.accounts.permissions import Permission, require_permission
 from coworking.accounts.sessions import build_session_store
 from coworking.activities.vocabulary import ACTIVITY_KIND_LABELS
+from coworking.attendance.controllers import AttendanceLinkPages, ComePages, SpaceAttendancePages, attendance_of
+from coworking.attendance.vocabulary import ATTENDANCE_STATUSES
 from coworking.core.cache import TimedCache
 from coworking.core.conditional import conditional_get
 from coworking.core.db import make_engine
@@ -113,6 +115,9 @@ DOMAIN_GLOBALS = {
     # A space's page asks for its newest stories (stories sit above spaces: the page cannot import them).
     "stories_of": stories_of,
     "CONSENT_PARTS": CONSENT_PARTS,
+    # An activity's date: how many come, places left, and whether it takes sign-ups ("I'll come").
+    "attendance_of": attendance_of,
+    "ATTENDANCE_STATUS_LABELS": ATTENDANCE_STATUSES,
 }
 
 
@@ -183,6 +188,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StoryPages,
             SpaceStoryPages,
             StoryDeskPages,
+            ComePages,
+            AttendanceLinkPages,
+            SpaceAttendancePages,
             SpacesApi,
             MapPage,
             EmbedPages,

@@ -182,8 +182,10 @@ def digest() -> None:
 @main.command()
 def remind() -> None:
     """Remind builders of listings unconfirmed for a year; flag those unconfirmed for 18 months to their
-    partners; delete visit requests never confirmed, erase the details of those a year past their day.
-    Idempotent: safe to run daily from cron."""
+    partners; delete visit requests never confirmed, erase the details of those a year past their day; remind
+    the people coming to an activity the day before, delete sign-ups never confirmed and erase names and
+    addresses 30 days after their date. Idempotent: safe to run daily from cron."""
+    from coworking.attendance.services import forget_attendances, send_attendance_reminders
     from coworking.moderation.reminders import send_reminders
     from coworking.visits.services import forget_visit_requests
 
@@ -192,6 +194,12 @@ def remind() -> None:
     # The same daily run forgets what visit requests need not keep (services.forget_visit_requests).
     forgotten = _mail_job(lambda session, _mailer: forget_visit_requests(session))
     click.echo(f"Visit requests: {forgotten.deleted} never confirmed deleted, {forgotten.erased} past their year erased.")
+    # Activities' sign-ups: the day-before reminders (their links carry the site's secret), then forgetting.
+    secret = Settings.from_env().secret_key
+    run = _mail_job(lambda session, mailer: send_attendance_reminders(session, mailer.link, secret))
+    click.echo(f"Activity reminders queued: {run.reminded}. Moved up from a waiting list: {run.moved_up}.")
+    dropped = _mail_job(lambda session, _mailer: forget_attendances(session))
+    click.echo(f"Activity sign-ups: {dropped.deleted} never confirmed deleted, {dropped.erased} past their 30 days erased.")
 
 
 @main.command()

@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"activities"},
     {"spaces"},
     {"visits"},
-    {"map", "networks", "moderation", "reports", "guides", "reviews"},
+    {"map", "networks", "moderation", "reports", "guides", "reviews", "attendance"},
     # Stories file their removal requests in the moderation queue: above it.
     {"stories"},
     {"site", "exchange", "countries"},

@@ -6,7 +6,7 @@ and nothing is written; and a refused form keeps what was typed (never a passwor
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from litestar.testing import TestClient
@@ -24,7 +24,7 @@ from tests.test_accounts import EMAIL, PASSWORD, csrf, fresh, post, register_and
 GUARDED = (
     "users", "user_sessions", "email_tokens", "partner_countries", "outbox", "spaces", "space_amenities",
     "builder_roles", "community_builders", "space_community_builders", "revisions", "submissions", "space_photos",
-    "listing_checks", "guides", "guide_texts", "visit_requests", "reviews", "review_reports", "stories", "story_removal_requests",
+    "listing_checks", "guides", "guide_texts", "visit_requests", "reviews", "review_reports", "stories", "story_removal_requests", "attendances",
 )  # fmt: skip
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PATH_VALUES = {
@@ -32,6 +32,7 @@ PATH_VALUES = {
     "answer": "confirmed", "space_id": "1", "guide_slug": "no-such-guide", "language": "en", "visit_id": "1",
     "review_id": "1",
     "story_id": "1",
+    "activity_id": "1",
 }  # fmt: skip
 
 
@@ -81,6 +82,7 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     """Every state-changing route × every role: allowed or refused exactly as can() says for the space it
     names (and its country); refusals are 401 (anonymous) or 403 and write nothing."""
     from coworking.accounts.models import BuilderRole, User
+    from coworking.attendance.models import Attendance
     from coworking.guides.services import create_guide
     from coworking.moderation.models import Submission
     from coworking.reviews.models import Review
@@ -89,7 +91,7 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     from coworking.spaces.models import SpacePhoto
     from coworking.stories.models import Story
     from coworking.visits.models import VisitRequest
-    from tests.factories import make_space
+    from tests.factories import make_activity, make_space
 
     here = make_space(session, "CoLabora Lielvārde", "Lielvārde", "LV")
     elsewhere = make_space(session, "SKOLA6", "Cēsis", "LV")
@@ -140,11 +142,15 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
                     text="Quiet desks and fast fibre.", language="en", status="approved", reported_at=utcnow())  # fmt: skip
     story = Story(space_id=here.id, text="I found a desk and people.", resident_name="Ilze", consent_given_by="Ilze Ozola",
                   consent_date=date(2026, 1, 10), consent_shows=["text", "name"])  # fmt: skip
-    session.add_all([item, photo, visit, review, story])
+    meeting = make_activity("Resident meeting", datetime(2099, 6, 1, 16, tzinfo=UTC), space_id=here.id, capacity=1)
+    session.add_all([item, photo, visit, review, story, meeting])
+    session.commit()
+    session.add(Attendance(activity_id=meeting.id, occurrence="", starts_at=meeting.starts_at, name="Maija", email="maija@example.org",
+                           email_key="maija@example.org", language="en", status="coming", token_nonce="n", token_hash="0" * 64))
     session.commit()
     guide = create_guide(session, actors["admin"], {"title": "Weekly resident meetings", "body": "Meet weekly."})
     values = {"slug": here.slug, "revision_id": str(revision.id), "submission_id": str(item.id), "photo_id": str(photo.id),
-              "visit_id": str(visit.id), "review_id": str(review.id), "story_id": str(story.id),
+              "visit_id": str(visit.id), "review_id": str(review.id), "story_id": str(story.id), "activity_id": str(meeting.id),
               # Leaving a space: the other one, so that its builder's later cells still speak of this one.
               "space_id": str(elsewhere.id), "guide_slug": guide.slug}  # fmt: skip
     routes = state_changing_routes(client, values)
@@ -195,6 +201,8 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     for role in ("builder of this space", "partner of this country", "admin"):
         assert (f"/spaces/colabora-lielvarde/stories/{story.id}/edit", role) in allowed
     assert (f"/spaces/colabora-lielvarde/stories/{story.id}/removal", "anonymous") in allowed
+    # Anyone may say "I'll come", without an account; the link's token, not a role, names the sign-up.
+    assert (f"/activities/{meeting.id}/come", "anonymous") in allowed
     assert len(refused) >= 40
 
 

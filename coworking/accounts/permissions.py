@@ -88,6 +88,12 @@ class Permission(StrEnum):
     # Ask for a resident's story to be removed (no account): anyone; the request goes to the space's
     # builders and its country's partners.
     STORY_REMOVAL_ASK = "story:ask-removal"
+    # Sign up for one date of an activity ("I'll come"), confirm by the e-mailed link, see or cancel one's place
+    # by that link: anyone, no account (the link's token names the one sign-up; attendance.services checks it).
+    ATTENDANCE_SIGN_UP = "attendance:sign-up"
+    # See who signed up for a space's activities, with their names and addresses: its community builders and
+    # admins (partners do not see people's names: sign-ups are between residents and the space).
+    ATTENDANCE_READ = "attendance:read"
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,7 @@ PUBLIC = frozenset(
         Permission.VISIT_REQUEST,
         Permission.REVIEW_REPORT,
         Permission.STORY_REMOVAL_ASK,
+        Permission.ATTENDANCE_SIGN_UP,
     }
 )
 SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE, Permission.SPACE_CLAIM, Permission.SPACE_PROPOSE, Permission.REVIEW_WRITE})
@@ -138,8 +145,9 @@ MODERATORS = frozenset(
 # The listing's community builders, its country's partners, admins.
 LISTING_KEEPERS = frozenset({Permission.SPACE_EDIT, Permission.STORY_WRITE})
 # The listing's community builders and admins only: residents write to the people who run the space, and
-# partners see counts of it, never the messages; a review's answer is the space's own word.
-SPACE_BUILDERS = frozenset({Permission.VISIT_ANSWER, Permission.REVIEW_ANSWER})
+# partners see counts of it, never the messages; a review's answer is the space's own word. Who comes to an
+# activity (names, addresses) is the same: the space's builders see it to welcome and reach them, nobody else.
+SPACE_BUILDERS = frozenset({Permission.VISIT_ANSWER, Permission.REVIEW_ANSWER, Permission.ATTENDANCE_READ})
 # A partner of any country, or an admin, whatever listing is named: an import checks each row's country,
 # a report the countries it covers.
 PARTNERS = frozenset({Permission.DATA_IMPORT, Permission.REPORTS_READ})

@@ -15,7 +15,7 @@ from pathlib import Path
 import pycountry
 import pytz
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_skeleton
+from babel.dates import format_date, format_datetime, format_skeleton, format_time, get_timezone
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -113,6 +113,10 @@ class Translator:
 
     def datetime(self, value: datetime, format: str = "medium", tzinfo: str = "UTC") -> str:  # noqa: A002
         return format_datetime(value, format=format, tzinfo=tzinfo, locale=self._babel_locale)
+
+    def time(self, value: datetime, format: str = "short", tzinfo: str = "UTC") -> str:  # noqa: A002 - Babel's name
+        """The time of day of an aware ``value`` on the clock of ``tzinfo`` ("18:00", "6:00 PM" where so written)."""
+        return format_time(value, format=format, tzinfo=get_timezone(tzinfo), locale=self._babel_locale)
 
     def weekday(self, index: int) -> str:
         """The name of a day (0 = Monday) as it stands alone, a heading say: "Monday", "Pirmdiena"."""

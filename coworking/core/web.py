@@ -191,6 +191,7 @@ def install_template_globals(environment: Any, settings: Any, vocabularies: dict
         "date",
         "month",
         "datetime",
+        "time",
         "km",
         "decimal",
         "weekday",

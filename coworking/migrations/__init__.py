@@ -12,6 +12,7 @@ from alembic.config import Config
 
 from coworking.accounts import models as _accounts  # noqa: F401
 from coworking.activities import models as _activities  # noqa: F401
+from coworking.attendance import models as _attendance  # noqa: F401
 from coworking.core import mail as _mail  # noqa: F401
 from coworking.core import ratelimit as _ratelimit  # noqa: F401
 from coworking.core.db import make_engine, normalize_url
