@@ -23,7 +23,7 @@ from tests.test_accounts import EMAIL, PASSWORD, csrf, fresh, post, register_and
 GUARDED = (
     "users", "user_sessions", "email_tokens", "partner_countries", "outbox", "spaces", "space_amenities",
     "builder_roles", "community_builders", "space_community_builders", "revisions", "submissions", "space_photos",
-    "listing_checks", "guides", "guide_texts", "visit_requests",
+    "listing_checks", "guides", "guide_texts", "visit_requests", "page_views",
 )  # fmt: skip
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PATH_VALUES = {
