@@ -74,6 +74,9 @@ class Permission(StrEnum):
     # Counts of visit requests per space and month (never their messages or addresses): partners of the
     # country, admins.
     VISIT_COUNTS_READ = "visit-counts:read"
+    # The builder's desk (/desk): anyone signed in may open it; it only ever shows the spaces the person is a
+    # community builder of (their own), and to someone of none, how to claim or propose one.
+    DESK_READ = "desk:read"
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ PUBLIC = frozenset(
         Permission.VISIT_REQUEST,
     }
 )
-SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE, Permission.SPACE_CLAIM, Permission.SPACE_PROPOSE})
+SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE, Permission.SPACE_CLAIM, Permission.SPACE_PROPOSE, Permission.DESK_READ})
 ADMINS_ONLY = frozenset({Permission.SECURITY_LOG_READ, Permission.ROLES_MANAGE, Permission.GUIDES_EDIT})
 # A partner of the listing's country, or an admin.
 MODERATORS = frozenset(
