@@ -139,6 +139,7 @@ def test_the_nudge_to_confirm_until_the_listing_is_confirmed(client: TestClient,
     builder(client, session, lielvarde)
     desk = client.get("/desk").text
     assert "Never confirmed by a community builder." in desk
+    assert "No view of the listing&#39;s page was counted in the last 12 months." in desk and "<svg" not in desk  # no chart of zeros
     assert f'<form method="post" action="/spaces/{lielvarde.slug}/confirm">' in desk and "Everything on the listing is still right" in desk
 
     confirmed = post(client, f"/spaces/{lielvarde.slug}/confirm")
