@@ -45,6 +45,7 @@ from coworking.core.settings import Settings
 from coworking.core.storage import build_media_store
 from coworking.core.web import install_template_globals
 from coworking.countries.controllers import CountryPages
+from coworking.desk.controllers import DeskPages, desk_offered
 from coworking.exchange.controllers import DataDownloads, PartnerImportPages
 from coworking.follows.area import area_pairs
 from coworking.follows.controllers import AreaFeeds, FollowPages
@@ -94,6 +95,7 @@ from coworking.visits.vocabulary import VISIT_KINDS, VISIT_STATUSES
 # What templates may name from the domains (the core's helpers know none of them).
 DOMAIN_GLOBALS = {
     "moderation_waiting": moderation_waiting,
+    "desk_offered": desk_offered,
     "guides_for": guides_for,
     "AMENITIES": AMENITIES,
     "AMENITY_LABELS": AMENITY_LABELS,
@@ -191,6 +193,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ComePages,
             AttendanceLinkPages,
             SpaceAttendancePages,
+            DeskPages,
             SpacesApi,
             MapPage,
             EmbedPages,

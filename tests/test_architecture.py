@@ -15,6 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "coworking"
 # beside it or above it. ("arrows point down")
 LAYERS: list[set[str]] = [
     {"core"},
+    {"pageviews"},
     {"accounts"},
     {"revisions"},
     {"geo"},
@@ -26,6 +27,7 @@ LAYERS: list[set[str]] = [
     {"stories"},
     {"site", "exchange", "countries"},
     {"follows"},
+    {"desk"},
     {"migrations"},
     {"app", "cli"},
 ]

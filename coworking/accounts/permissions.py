@@ -94,6 +94,9 @@ class Permission(StrEnum):
     # See who signed up for a space's activities, with their names and addresses: its community builders and
     # admins (partners do not see people's names: sign-ups are between residents and the space).
     ATTENDANCE_READ = "attendance:read"
+    # The builder's desk (/desk): anyone signed in may open it; it only ever shows the spaces the person is a
+    # community builder of (their own), and to someone of none, how to claim or propose one.
+    DESK_READ = "desk:read"
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,9 @@ PUBLIC = frozenset(
         Permission.ATTENDANCE_SIGN_UP,
     }
 )
-SIGNED_IN = frozenset({Permission.ACCOUNT_MANAGE, Permission.SPACE_CLAIM, Permission.SPACE_PROPOSE, Permission.REVIEW_WRITE})
+SIGNED_IN = frozenset(
+    {Permission.ACCOUNT_MANAGE, Permission.SPACE_CLAIM, Permission.SPACE_PROPOSE, Permission.REVIEW_WRITE, Permission.DESK_READ}
+)
 ADMINS_ONLY = frozenset({Permission.SECURITY_LOG_READ, Permission.ROLES_MANAGE, Permission.GUIDES_EDIT})
 # A partner of the listing's country, or an admin.
 MODERATORS = frozenset(

@@ -6,7 +6,8 @@
 - The Host header must name one of COWORKING_ALLOWED_HOSTS (any port) and be well formed, or the request
   gets a 400 page. Litestar's AllowedHostsConfig is not enough here: it runs only after routing (a 404
   with a forged host never reaches it) and it compares the port too ("localhost" refuses "localhost:8000").
-- HEAD is answered wherever GET is (monitors and link checkers use it): routed as GET, sent without a body.
+- HEAD is answered wherever GET is (monitors and link checkers use it): routed as GET, sent without a body,
+  and marked so (``asked_head``): what counts page views leaves it out.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Set in the scope of a HEAD request that Litestar sees as a GET.
+HEAD_ASKED = "coworking.head"
 _HOST = re.compile(r"^(?P<name>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?$")
 
 
@@ -55,6 +58,11 @@ def host_allowed(header: str | None, allowed: tuple[str, ...]) -> bool:
     )
 
 
+def asked_head(scope: Scope) -> bool:
+    """Whether the request was a HEAD, answered as a GET without its body."""
+    return bool(scope.get(HEAD_ASKED))
+
+
 def _headers(scope: Scope) -> dict[bytes, bytes]:
     return {name.lower(): value for name, value in scope.get("headers", [])}
 
@@ -89,7 +97,7 @@ def edge(app: ASGIApp, allowed_hosts: tuple[str, ...], refuse: Refusal) -> ASGIA
         if scope["type"] == "http":
             if scope["method"] == "HEAD":
                 # A copy: the server keeps its own scope saying HEAD, and so expects no body.
-                scope = {**scope, "method": "GET"}
+                scope = {**scope, "method": "GET", HEAD_ASKED: True}
                 send = without_body(send)
             scope["query_string"] = clean_query_string(scope.get("query_string", b""))
             host = _headers(scope).get(b"host", b"").decode("latin-1")

@@ -24,6 +24,7 @@ from coworking.geo.gazetteer import ensure_gazetteer
 from coworking.guides import models as _guides  # noqa: F401
 from coworking.moderation import models as _moderation  # noqa: F401
 from coworking.networks import models as _networks  # noqa: F401
+from coworking.pageviews import models as _pageviews  # noqa: F401
 from coworking.reviews import models as _reviews  # noqa: F401
 from coworking.revisions import models as _revisions  # noqa: F401
 from coworking.spaces import models as _spaces  # noqa: F401

@@ -5,6 +5,7 @@ the listing it creates, the revision, the security-log line and the e-mail go to
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -255,6 +256,45 @@ def queue(db: Session, actor: Actor, kind: str | None = None, country: str | Non
     if country:
         statement = statement.where(Submission.country_code == country.upper())
     return [QueueItem(submission, space, email) for submission, space, email in db.execute(statement.limit(200))]
+
+
+@dataclass(frozen=True)
+class OpenReport:
+    """A report about a listing, still open, as the listing's builders see it: when it came and what it
+    says (its start), never who sent it or their address."""
+
+    space_id: int
+    created_at: datetime
+    excerpt: str
+
+
+# How much of a report's text its listing's builders see, and how many reports at most (the newest).
+REPORT_EXCERPT = 200
+REPORTS_SHOWN = 50
+
+
+def open_reports_about(db: Session, space_ids: Collection[int]) -> tuple[dict[int, int], list[OpenReport]]:
+    """Reports about ``space_ids`` that wait for a partner: how many per space (0 when none), and the newest
+    (``REPORTS_SHOWN`` at most, newest first). Asks no access rule: the caller shows a builder their own."""
+    counts = dict.fromkeys(space_ids, 0)
+    if not counts:
+        return counts, []
+    waiting = (Submission.kind == "report", Submission.status == "open", Submission.space_id.in_(sorted(counts)))
+    for space_id, count in db.execute(select(Submission.space_id, func.count()).where(*waiting).group_by(Submission.space_id)):
+        counts[space_id] = count
+    rows = db.execute(
+        select(Submission.space_id, Submission.created_at, Submission.message)
+        .where(*waiting)
+        .order_by(Submission.created_at.desc(), Submission.id.desc())
+        .limit(REPORTS_SHOWN)
+    )
+    reports = [OpenReport(space_id, created_at, _excerpt(message or "")) for space_id, created_at, message in rows]
+    return counts, reports
+
+
+def _excerpt(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= REPORT_EXCERPT else flat[: REPORT_EXCERPT - 1].rstrip() + "…"
 
 
 def waiting_count(db: Session, actor: Actor) -> int:

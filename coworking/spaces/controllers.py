@@ -27,6 +27,7 @@ from coworking.core.vocabulary import N_
 from coworking.core.web import Form, RowId, form_list, form_text, ip_of, page, public_url
 from coworking.geo.schemas import PlaceNotFound
 from coworking.geo.services import locate
+from coworking.pageviews.hooks import count_view, note_view
 from coworking.spaces import editing, photos, profiles
 from coworking.spaces.editing import EditConflict
 from coworking.spaces.history import revision_rows
@@ -87,13 +88,19 @@ class SpacePages(Controller):
         return search_page(request, db_session, search, "/spaces", "spaces/list.html")
 
     @get(
-        "/{slug:str}", name="space", opt={"permission": Permission.DIRECTORY_READ, CSRF_FORM: True}, sync_to_thread=True
+        "/{slug:str}",
+        name="space",
+        opt={"permission": Permission.DIRECTORY_READ, CSRF_FORM: True},
+        sync_to_thread=True,
+        # Counts the view once the page is sent (its builders' desk shows the views per month).
+        after_response=count_view,
     )
     def detail(self, request: Request, db_session: DbSession, slug: FromPath[str]) -> Template:
         now = utcnow()
         space = get_space(db_session, slug, now)
         if space is None:
             raise NotFoundException(f"No space {slug!r}")
+        note_view(request, space.id)
         return page(
             request,
             "spaces/detail.html",

@@ -10,6 +10,7 @@ message or an address.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -233,6 +234,28 @@ def space_visits(db: Session, actor: Actor, space: Space) -> SpaceVisits:
         shown.where(VisitRequest.status.in_(ANSWERED)).order_by(VisitRequest.answered_at.desc(), VisitRequest.id.desc()).limit(200)
     ).all()
     return SpaceVisits(list(waiting), list(answered))
+
+
+def waiting_counts(db: Session, spaces: Collection[Space], now: datetime | None = None) -> dict[int, int]:
+    """How many confirmed requests wait for an answer at each of ``spaces`` (by id; 0 when none), leaving
+    out those whose day has passed where the space is (they can no longer be answered). Asks no access
+    rule: counts only, which the caller shows to the spaces' builders (the builder's desk)."""
+    now = now or utcnow()
+    counts = {space.id: 0 for space in spaces}
+    if not counts:
+        return counts
+    today = {space.id: space_today(space, now) for space in spaces}
+    rows = db.execute(
+        select(VisitRequest.space_id, VisitRequest.day).where(
+            VisitRequest.space_id.in_(sorted(counts)),
+            VisitRequest.status == "waiting",
+            VisitRequest.email.is_not(None),
+            VisitRequest.day >= min(today.values()),
+        )
+    )
+    for space_id, day in rows:
+        counts[space_id] += day >= today[space_id]
+    return counts
 
 
 def visit_of(db: Session, space: Space, visit_id: int) -> VisitRequest | None:

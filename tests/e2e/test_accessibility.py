@@ -7,6 +7,7 @@ injected, so it covers the page's own scripts, styles and images under its Conte
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
@@ -20,6 +21,7 @@ from tests.e2e.helpers import (
     wait_until_htmx_is_quiet,
     watch_console,
 )
+from tests.e2e.test_listing_flow import signed_up
 
 pytestmark = pytest.mark.browser
 
@@ -50,6 +52,7 @@ PAGES = [
     ("register", "/account/register", 200),
     ("reset", "/account/reset", 200),
     ("sign-in-required", "/account", 401),
+    ("desk-sign-in-required", "/desk", 401),
 ]
 
 
@@ -90,3 +93,44 @@ def test_page_is_accessible_and_console_clean(
     assert violations == [], (
         f"axe found {len(violations)} WCAG violation(s) on {path} ({language}):\n" + describe_violations(violations)
     )
+
+
+@pytest.mark.parametrize("language", ["en", "lv"])
+def test_the_builders_desk_is_accessible(browser: Browser, base_url: str, server_env: dict[str, str], language: str) -> None:
+    """/desk as a signed-in community builder (made one in the database, as an approved claim would), with a
+    report waiting and page views in some months (this browser is headless: its own views are not counted)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from coworking.accounts.models import BuilderRole, User
+    from coworking.core.db import make_engine
+    from coworking.core.months import add_months
+    from coworking.moderation.models import Submission
+    from coworking.pageviews.models import PageView
+    from coworking.spaces.models import Space
+
+    email = f"desk-{language}@example.org"
+    context, page = signed_up(browser, base_url, server_env, email, language)
+    engine = make_engine(server_env["COWORKING_DATABASE_URL"])
+    with Session(engine) as db:
+        user_id = db.scalar(select(User.id).where(User.email == email))
+        space_id = db.scalar(select(Space.id).where(Space.slug == "colabora-lielvarde"))
+        db.add(BuilderRole(user_id=user_id, space_id=space_id))
+        if db.scalar(select(PageView.space_id).where(PageView.space_id == space_id).limit(1)) is None:
+            this_month = add_months(date.today(), 0)
+            db.add_all([PageView(space_id=space_id, day=add_months(this_month, -back), count=5 * back + 3) for back in (0, 1, 2, 5)])
+        db.add(Submission(kind="report", country_code="LV", space_id=space_id, message="The opening hours changed in spring."))
+        db.commit()
+    engine.dispose()
+    console = watch_console(page)
+    response = page.goto("/desk")
+    assert response is not None and response.status == 200
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.locator("svg[role=img] title")).to_have_count(1)
+    page.locator("details summary").first.click()  # the table of numbers, opened: axe judges it too
+    problems = console.unexpected() + [f"CSP: {item}" for item in csp_violations(page)]
+    assert problems == [], "console errors or CSP violations:\n" + "\n".join(problems)
+    screenshot(page, f"a11y-{language}-desk")
+    violations = run_axe(page)
+    assert violations == [], f"axe found {len(violations)} WCAG violation(s) on /desk ({language}):\n" + describe_violations(violations)
+    context.close()

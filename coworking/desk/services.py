@@ -1,0 +1,91 @@
+"""What the builder's desk shows: for each space the person is a community builder of, one ``SpaceDesk``
+with a field per section of the page (templates/desk/: a partial each). Reads only; counts and dates, and
+of reports only what they say, never who sent them.
+
+The sections come from the domains below (each asked once for all the person's spaces): the listing's
+confirmation (spaces; the yearly rule of moderation.reminders), visit requests waiting (visits), reports
+waiting for a partner (moderation), page views per month (pageviews).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coworking.accounts.permissions import Actor, Permission, authorize
+from coworking.core.models import utcnow
+from coworking.moderation.services import OpenReport, open_reports_about
+from coworking.pageviews.services import MonthViews, monthly_views
+from coworking.spaces.listing import REMIND_AFTER
+from coworking.spaces.models import Space
+from coworking.visits.services import waiting_counts
+
+# Page views per month: the last 12, this one so far included.
+VIEW_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class SpaceDesk:
+    """One space on its builder's desk."""
+
+    space: Space
+    # The listing: never confirmed, or not for a year (when `coworking remind` e-mails its builders too).
+    confirmation_due: bool
+    # Visit requests waiting for an answer (their day not yet passed).
+    visits_waiting: int
+    # Reports about the listing waiting for a partner: how many, and the newest (what they say, when).
+    reports_open: int
+    reports: list[OpenReport]
+    # Views of the space's page, a month each, oldest first.
+    views: list[MonthViews]
+    # Sections built alongside this one add their field here at merge, each read by its own partial in
+    # templates/desk/ (see desk.html): upcoming activities with their sign-ups, stories waiting, reviews waiting.
+
+    @property
+    def views_total(self) -> int:
+        return sum(month.views for month in self.views)
+
+
+@dataclass(frozen=True)
+class Desk:
+    """The desk of one person: their spaces by name (none: they run no space yet)."""
+
+    spaces: list[SpaceDesk]
+
+
+def confirmation_due(space: Space, now: datetime) -> bool:
+    """Whether to ask the builders to confirm the listing: never confirmed, or last confirmed over a year
+    ago (the reminder's rule); never for a closed space."""
+    return space.status != "closed" and (space.confirmed_at is None or space.confirmed_at < now - REMIND_AFTER)
+
+
+def builders_desk(db: Session, actor: Actor, now: datetime | None = None) -> Desk:
+    """The desk of ``actor``: only the spaces they are a community builder of (an admin's or a partner's
+    other powers add none). 401 for someone not signed in."""
+    authorize(actor, Permission.DESK_READ)
+    now = now or utcnow()
+    if not actor.builder_of:
+        return Desk([])
+    spaces = db.scalars(
+        select(Space).where(Space.id.in_(sorted(actor.builder_of))).order_by(Space.name, Space.id)
+    ).all()
+    ids = [space.id for space in spaces]
+    visits = waiting_counts(db, spaces, now)
+    report_counts, reports = open_reports_about(db, ids)
+    views = monthly_views(db, ids, now.date(), VIEW_MONTHS)
+    return Desk(
+        [
+            SpaceDesk(
+                space=space,
+                confirmation_due=confirmation_due(space, now),
+                visits_waiting=visits[space.id],
+                reports_open=report_counts[space.id],
+                reports=[report for report in reports if report.space_id == space.id],
+                views=views[space.id],
+            )
+            for space in spaces
+        ]
+    )
