@@ -213,3 +213,48 @@ def test_8_2_1_the_desk_needs_a_session(client: TestClient) -> None:
     # 8.3.1: the service asks too, whoever calls it.
     with pytest.raises(NotAuthorizedException):
         builders_desk(None, ANONYMOUS)  # type: ignore[arg-type]
+
+
+def test_coming_dates_with_sign_ups_story_removals_and_reviews_to_answer(client: TestClient, session: Session, lielvarde: Space) -> None:  # noqa: F811
+    from coworking.activities.models import Activity
+    from coworking.attendance.models import Attendance
+    from coworking.reviews.models import Review
+    from coworking.stories.models import Story, StoryRemovalRequest
+    from tests.factories import make_activity
+
+    user = builder(client, session, lielvarde)
+    first = utcnow().replace(microsecond=0) + timedelta(days=1)
+    meeting = make_activity("Resident meeting", first, ends_at=first + timedelta(hours=2), rrule="FREQ=WEEKLY;COUNT=10",
+                            space_id=lielvarde.id, capacity=2, exceptions=[])  # fmt: skip
+    session.add(meeting)
+    session.commit()
+    second = (first + timedelta(weeks=1)).replace(tzinfo=None).isoformat(timespec="minutes")
+    meeting.exceptions = [{"recurrence_id": second, "status": "cancelled"}]
+    session.add_all([
+        Attendance(activity_id=meeting.id, occurrence=first.replace(tzinfo=None).isoformat(timespec="minutes"), starts_at=first,
+                   name=name, email=f"{name}@example.org", email_key=f"{name}@example.org", language="en", status=status,
+                   token_nonce=name, token_hash=name * 8)
+        for name, status in (("anna", "coming"), ("juris", "coming"), ("ilze", "waiting"), ("eva", "pending"))
+    ])  # fmt: skip
+    story = Story(space_id=lielvarde.id, text="A desk and people.", resident_name="Ilze", consent_given_by="Ilze", consent_date=date(2026, 1, 1), consent_shows=["text"])
+    session.add(story)
+    session.flush()
+    removal = Submission(kind="story", country_code="LV", space_id=lielvarde.id, message="Please take it down")
+    session.add(removal)
+    session.flush()
+    session.add(StoryRemovalRequest(submission_id=removal.id, story_id=story.id))
+    session.add_all([
+        Review(space_id=lielvarde.id, user_id=user.id, author_name="Maija", rating=5, text="Quiet desks and fast fibre.", language="en", status="approved"),
+        Review(space_id=lielvarde.id, user_id=create_admin(session, None, "peteris@example.org", PASSWORD).id, author_name="Peteris", rating=4, text="Good coffee, kind people.", language="en", status="pending"),
+    ])  # fmt: skip
+    session.commit()
+    assert session.get(Activity, meeting.id).exceptions
+
+    desk = client.get("/desk").text
+    dates = re.findall(r"<li>\s*<a href=\"/activities/(\d+)[^\"]*\">Resident meeting</a>(.*?)</li>", desk, re.S)
+    assert len(dates) == 5 and all(found == str(meeting.id) for found, _ in dates)
+    assert "2 coming / 2" in dates[0][1] and "1 on the waiting list" in dates[0][1]
+    assert "cancelled" in dates[1][1] and "0 coming / 2" in dates[1][1]
+    assert "1 request to remove a story waits" in desk
+    assert "1 review has no answer yet" in desk and "1 new review waits for a partner" in desk
+    assert f'href="/spaces/{lielvarde.slug}/activities"' in desk and f'href="/spaces/{lielvarde.slug}/attendance"' in desk

@@ -30,7 +30,8 @@ from coworking.accounts.permissions import Actor, Permission, authorize
 from coworking.accounts.services import Mailer, check_email, email_key
 from coworking.accounts.sessions import token_hash
 from coworking.activities.models import Activity
-from coworking.activities.recurrence import Occurrence, find_occurrence, zone_of
+from coworking.activities.recurrence import Occurrence, find_occurrence, next_occurrences, zone_of
+from coworking.activities.services import is_upcoming_clause
 from coworking.attendance.models import Attendance
 from coworking.attendance.vocabulary import HOLDING
 from coworking.core.errors import InvalidInput
@@ -562,3 +563,41 @@ def forget_attendances(db: Session, now: datetime | None = None) -> Forgotten:
     ).rowcount
     db.commit()
     return Forgotten(deleted, erased)
+
+
+# -- for the builder's desk ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpcomingDate:
+    """One coming date of a space's activity with its sign-ups, for the builder's desk."""
+
+    occurrence: Occurrence
+    coming: int
+    waiting: int
+
+    @property
+    def activity(self) -> Activity:
+        return self.occurrence.activity
+
+
+def upcoming_dates(db: Session, space_ids: list[int], now: datetime, per_space: int = 5) -> dict[int, list[UpcomingDate]]:
+    """The next ``per_space`` dates (cancelled ones too: their people must be told) of each space's activities,
+    soonest first, with how many come and wait. Series are expanded (bounded by ``per_space`` each)."""
+    activities = db.scalars(
+        select(Activity).where(Activity.space_id.in_(space_ids), is_upcoming_clause(now)).order_by(Activity.id)
+    ).all()
+    counts: dict[tuple[int, str, str], int] = {}
+    if activities:
+        rows = db.execute(
+            select(Attendance.activity_id, Attendance.occurrence, Attendance.status, func.count())
+            .where(Attendance.activity_id.in_([activity.id for activity in activities]), Attendance.status.in_(HOLDING))
+            .group_by(Attendance.activity_id, Attendance.occurrence, Attendance.status)
+        )
+        counts = {(activity_id, key, status): count for activity_id, key, status, count in rows}
+    found: dict[int, list[UpcomingDate]] = {space_id: [] for space_id in space_ids}
+    for activity in activities:
+        for occurrence in next_occurrences(activity, now, per_space, with_cancelled=True):
+            key = (activity.id, occurrence.key)
+            found[activity.space_id].append(UpcomingDate(occurrence, counts.get((*key, "coming"), 0), counts.get((*key, "waiting"), 0)))
+    return {space_id: sorted(dates, key=lambda date: date.occurrence.starts_at)[:per_space] for space_id, dates in found.items()}

@@ -4,7 +4,8 @@ of reports only what they say, never who sent them.
 
 The sections come from the domains below (each asked once for all the person's spaces): the listing's
 confirmation (spaces; the yearly rule of moderation.reminders), visit requests waiting (visits), reports
-waiting for a partner (moderation), page views per month (pageviews).
+waiting for a partner (moderation), page views per month (pageviews), the next activity dates with their
+sign-ups (attendance), requests to remove a story (stories), reviews to answer (reviews).
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coworking.accounts.permissions import Actor, Permission, authorize
+from coworking.attendance.services import UpcomingDate, upcoming_dates
 from coworking.core.models import utcnow
 from coworking.moderation.services import OpenReport, open_reports_about
 from coworking.pageviews.services import MonthViews, monthly_views
+from coworking.reviews.services import ReviewsWaiting, reviews_waiting_at
 from coworking.spaces.listing import REMIND_AFTER
 from coworking.spaces.models import Space
+from coworking.stories.services import removal_requests_waiting
 from coworking.visits.services import waiting_counts
 
 # Page views per month: the last 12, this one so far included.
@@ -41,8 +45,11 @@ class SpaceDesk:
     reports: list[OpenReport]
     # Views of the space's page, a month each, oldest first.
     views: list[MonthViews]
-    # Sections built alongside this one add their field here at merge, each read by its own partial in
-    # templates/desk/ (see desk.html): upcoming activities with their sign-ups, stories waiting, reviews waiting.
+    # The next dates of its activities with how many come and wait (attendance).
+    dates: list[UpcomingDate]
+    # Requests to remove a resident's story (stories), reviews to answer or awaiting approval (reviews).
+    story_removals: int
+    reviews: ReviewsWaiting
 
     @property
     def views_total(self) -> int:
@@ -76,6 +83,9 @@ def builders_desk(db: Session, actor: Actor, now: datetime | None = None) -> Des
     visits = waiting_counts(db, spaces, now)
     report_counts, reports = open_reports_about(db, ids)
     views = monthly_views(db, ids, now.date(), VIEW_MONTHS)
+    dates = upcoming_dates(db, ids, now)
+    story_removals = removal_requests_waiting(db, ids)
+    reviews = reviews_waiting_at(db, ids)
     return Desk(
         [
             SpaceDesk(
@@ -85,6 +95,9 @@ def builders_desk(db: Session, actor: Actor, now: datetime | None = None) -> Des
                 reports_open=report_counts[space.id],
                 reports=[report for report in reports if report.space_id == space.id],
                 views=views[space.id],
+                dates=dates[space.id],
+                story_removals=story_removals[space.id],
+                reviews=reviews[space.id],
             )
             for space in spaces
         ]

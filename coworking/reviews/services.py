@@ -439,3 +439,26 @@ def reject_review(db: Session, actor: Actor, review_id: int, version: str, reaso
     db.commit()
     db.refresh(review)
     return review
+
+
+@dataclass(frozen=True)
+class ReviewsWaiting:
+    """At one space, for its builders' desk: public reviews with no answer yet, and reviews the partner has
+    still to approve (which the builders cannot act on, but like to know of)."""
+
+    unanswered: int = 0
+    pending: int = 0
+
+
+def reviews_waiting_at(db: Session, space_ids: list[int]) -> dict[int, ReviewsWaiting]:
+    rows = db.execute(
+        select(
+            Review.space_id,
+            func.count().filter(Review.status == "approved", Review.answer.is_(None)),
+            func.count().filter(Review.status == "pending"),
+        )
+        .where(Review.space_id.in_(space_ids))
+        .group_by(Review.space_id)
+    )
+    found = {space_id: ReviewsWaiting(unanswered, pending) for space_id, unanswered, pending in rows}
+    return {space_id: found.get(space_id, ReviewsWaiting()) for space_id in space_ids}

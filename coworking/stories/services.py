@@ -450,3 +450,14 @@ def ask_removal(
         )
     db.commit()
     return submission
+
+
+def removal_requests_waiting(db: Session, space_ids: list[int]) -> dict[int, int]:
+    """How many requests to remove a story wait at each space (for its builders' desk)."""
+    rows = db.execute(
+        select(Submission.space_id, func.count())
+        .join(StoryRemovalRequest, StoryRemovalRequest.submission_id == Submission.id)
+        .where(Submission.space_id.in_(space_ids), Submission.status == "open")
+        .group_by(Submission.space_id)
+    )
+    return {space_id: 0 for space_id in space_ids} | dict(rows.tuples().all())
