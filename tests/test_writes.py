@@ -6,7 +6,7 @@ and nothing is written; and a refused form keeps what was typed (never a passwor
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from litestar.testing import TestClient
@@ -23,12 +23,13 @@ from tests.test_accounts import EMAIL, PASSWORD, csrf, fresh, post, register_and
 GUARDED = (
     "users", "user_sessions", "email_tokens", "partner_countries", "outbox", "spaces", "space_amenities",
     "builder_roles", "community_builders", "space_community_builders", "revisions", "submissions", "space_photos",
-    "listing_checks", "guides", "guide_texts", "visit_requests",
+    "listing_checks", "guides", "guide_texts", "visit_requests", "activities",
 )  # fmt: skip
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PATH_VALUES = {
     "token": "not-a-real-link-token", "slug": "no-such-space", "revision_id": "1", "submission_id": "1", "photo_id": "1",
     "answer": "confirmed", "space_id": "1", "guide_slug": "no-such-guide", "language": "en", "visit_id": "1",
+    "activity_id": "1",
 }  # fmt: skip
 
 
@@ -78,6 +79,7 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     """Every state-changing route × every role: allowed or refused exactly as can() says for the space it
     names (and its country); refusals are 401 (anonymous) or 403 and write nothing."""
     from coworking.accounts.models import BuilderRole, User
+    from coworking.activities.models import Activity
     from coworking.guides.services import create_guide
     from coworking.moderation.models import Submission
     from coworking.spaces.editing import edit_listing
@@ -129,11 +131,14 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     item = Submission(kind="report", country_code="LV", space_id=here.id, message="Closed on Mondays")
     photo = SpacePhoto(space_id=here.id, key="0" * 32, sizes=[[320, 240]], alt_text="Desks by the window")
     visit = VisitRequest(space_id=here.id, day=date(2099, 6, 1), kind="day_pass", email="maija@example.org", language="en", status="waiting")
-    session.add_all([item, photo, visit])
+    # A weekly series of this space: every button of the activity pages has something to act on.
+    series = Activity(space_id=here.id, title="Resident meeting", kind="resident_meeting", time_zone="Europe/Riga",
+                      starts_at=datetime(2099, 6, 2, 15, tzinfo=UTC), rrule="FREQ=WEEKLY;COUNT=10", exceptions=[])  # fmt: skip
+    session.add_all([item, photo, visit, series])
     session.commit()
     guide = create_guide(session, actors["admin"], {"title": "Weekly resident meetings", "body": "Meet weekly."})
     values = {"slug": here.slug, "revision_id": str(revision.id), "submission_id": str(item.id), "photo_id": str(photo.id),
-              "visit_id": str(visit.id),
+              "visit_id": str(visit.id), "activity_id": str(series.id),
               # Leaving a space: the other one, so that its builder's later cells still speak of this one.
               "space_id": str(elsewhere.id), "guide_slug": guide.slug}  # fmt: skip
     routes = state_changing_routes(client, values)
@@ -166,6 +171,13 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "partner of another country") in refused
     assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "partner of this country") in refused
     assert (f"/spaces/colabora-lielvarde/visits/{visit.id}/answer", "builder of this space") in allowed
+    # A space's activities are its builders', its country's partners' and admins'; reverting them, partners' and admins'.
+    for path in ("/spaces/colabora-lielvarde/activities/new", f"/activities/{series.id}/edit", f"/activities/{series.id}/dates/cancel",
+                 f"/activities/{series.id}/pause", f"/activities/{series.id}/delete"):  # fmt: skip
+        assert (path, "builder of another space") in refused and (path, "partner of another country") in refused
+        assert (path, "verified user") in refused and (path, "builder of this space") in allowed
+    assert (f"/activities/{series.id}/history/{revision.id}/revert", "builder of this space") in refused
+    assert (f"/activities/{series.id}/history/{revision.id}/revert", "partner of this country") in allowed
     assert len(refused) >= 40
 
 
