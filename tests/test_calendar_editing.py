@@ -108,7 +108,11 @@ def test_every_two_weeks_monthly_and_a_start_off_the_chosen_days(keeper: TestCli
     assert add(keeper, lielvarde, repeat="monthly", nth="1", nth_day="tue", ends="count", count="6").status_code == 303
     # Wednesday 2 September, weekly on Tuesdays: the first date is the first Tuesday after it.
     assert add(keeper, lielvarde, date="2026-09-02", ends="count", count="3").status_code == 303
-    fortnightly, monthly, shifted = activities(session)
+    # No day ticked, no week of the month chosen: the first date's own (Thursday 3 September; the last Tuesday).
+    assert add(keeper, lielvarde, date="2026-09-03", days=[], ends="count", count="2").status_code == 303
+    assert add(keeper, lielvarde, date="2026-09-29", repeat="monthly", nth="", nth_day="", ends="count", count="2").status_code == 303
+    fortnightly, monthly, shifted, thursdays, last_tuesdays = activities(session)
+    assert thursdays.rrule == "FREQ=WEEKLY;BYDAY=TH;COUNT=2" and last_tuesdays.rrule == "FREQ=MONTHLY;BYDAY=-1TU;COUNT=2"
     assert fortnightly.rrule == "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH;COUNT=10"
     assert local_times(fortnightly)[:4] == ["2026-09-01 18:00", "2026-09-03 18:00", "2026-09-15 18:00", "2026-09-17 18:00"]
     assert len(local_times(fortnightly)) == 10

@@ -504,7 +504,8 @@ def activity_changes(revision: Revision) -> list[FieldChange]:
     return [
         field_change(name, _shown(name, old, zone), _shown(name, new, zone), name == "description")
         for name, (old, new) in revision.changes.items()
-        if name in ACTIVITY_FIELDS
+        # What an activity was added with: the facts it has (the others are simply empty).
+        if name in ACTIVITY_FIELDS and not (revision.kind == "created" and new in (None, "", []))
     ]
 
 

@@ -418,14 +418,16 @@ def form_values(state: State, zone_name: str) -> dict[str, Any]:
 
 
 def repeat_values(choice: State, starts: date | None) -> dict[str, Any]:
-    """The repeat fields of the form for a choice; the ones it leaves open default from the start date (the
-    weekly days and the monthly weekday: the start's own; the end: after 10 times)."""
-    weekday = WEEKDAY_CODES[starts.weekday()] if starts else "tue"
+    """The repeat fields of the form for a choice. Those it leaves open default from the start date (the
+    weekly day and the monthly weekday: the start's own), or stay empty when there is no date yet: the
+    server then takes the date's (so a new form never suggests a day the builder did not mean); the end:
+    after 10 times."""
+    weekday = WEEKDAY_CODES[starts.weekday()] if starts else ""
     until = choice.get("until")
     return {
         "repeat": choice["repeat"],
-        "days": choice.get("days") or [weekday],
-        "nth": choice.get("nth") or (default_nth(starts) if starts else "1"),
+        "days": choice.get("days") or ([weekday] if weekday else []),
+        "nth": choice.get("nth") or (default_nth(starts) if starts else ""),
         "nth_day": choice.get("nth_day") or weekday,
         "ends": choice.get("ends") or "count",
         "until": until.isoformat() if isinstance(until, date) else "",
@@ -433,9 +435,8 @@ def repeat_values(choice: State, starts: date | None) -> dict[str, Any]:
     }
 
 
-def new_values(today: date) -> dict[str, Any]:
-    """The form of a new activity: a week from today at 18:00, at the space, free, once."""
-    starts = today + timedelta(days=7)
+def new_values() -> dict[str, Any]:
+    """The form of a new activity: at 18:00 for two hours, at the space, free, once."""
     return {
         **{name: "" for name in LIMITS},
         "kind": "resident_meeting",
@@ -446,7 +447,7 @@ def new_values(today: date) -> dict[str, Any]:
         "at_space": "1",
         "capacity": "",
         "price": "free",
-        **repeat_values({"repeat": "once"}, starts),
+        **repeat_values({"repeat": "once"}, None),
         "count": "10",
     }
 

@@ -139,8 +139,7 @@ class SpaceActivityPages(Controller):
     @get("/new", name="new-activity", sync_to_thread=True)
     def new_form(self, request: Request, db_session: DbSession, slug: FromPath[str]) -> Template:
         space = listing_or_404(editing.space_for_keeping(db_session, request.state.actor, slug), slug)
-        today = editing.space_today(editing.space_zone(space), utcnow())
-        return _form_page(request, space, None, forms.new_values(today))
+        return _form_page(request, space, None, forms.new_values())
 
     @post("/new", sync_to_thread=True)
     def create(self, request: Request, db_session: DbSession, slug: FromPath[str], data: Form) -> Template | Redirect:
