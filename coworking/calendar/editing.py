@@ -104,6 +104,11 @@ def space_zone(space: Space) -> str:
     return timezone_for_country(space.country_code)
 
 
+def zone_name(activity: Activity) -> str:
+    """The zone an activity's times are typed and shown in (UTC for a zone the tz database does not know)."""
+    return zone_of(activity).key
+
+
 def space_today(zone_name: str, now: datetime) -> date:
     return now.astimezone(ZoneInfo(zone_name)).date()
 

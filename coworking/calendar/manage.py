@@ -82,7 +82,7 @@ def _form_page(
     status_code: int = 200,
 ) -> Template:
     """The activity form: new (``activity`` None) or an edit standing on ``version``."""
-    zone = activity.time_zone if activity else editing.space_zone(space)
+    zone = editing.zone_name(activity) if activity else editing.space_zone(space)
     stored_rule = activity.rrule if activity else None
     custom = bool(stored_rule) and forms.read_rule(stored_rule, zone_of(activity))["repeat"] == CUSTOM
     return page(
@@ -166,7 +166,7 @@ class ActivityPages(Controller):
     @get("/edit", name="edit-activity", sync_to_thread=True)
     def edit_form(self, request: Request, db_session: DbSession, activity_id: RowId) -> Template:
         activity = activity_or_404(editing.activity_for_keeping(db_session, request.state.actor, activity_id), activity_id)
-        values = forms.form_values(editing.activity_state(activity), activity.time_zone)
+        values = forms.form_values(editing.activity_state(activity), editing.zone_name(activity))
         return _form_page(request, activity.space, activity, values, version=activity.version)
 
     @post("/edit", sync_to_thread=True)
@@ -177,18 +177,18 @@ class ActivityPages(Controller):
         typed = _typed(data)
         # A form without its version (or with a number no version has) is older than any: merged, never saved over.
         base_version = whole_number(form_text(data, "version")) or 0
-        today = editing.space_today(activity.time_zone, utcnow())
+        today = editing.space_today(editing.zone_name(activity), utcnow())
         # An edit may keep a start already past (a running series); a new start is today or later.
         stored = activity.starts_at.astimezone(zone_of(activity)).date() if activity.starts_at else today
         try:
             wanted = forms.parse_activity(
-                data, activity.time_zone, today=today, earliest=min(today, stored), stored_rule=activity.rrule
+                data, editing.zone_name(activity), today=today, earliest=min(today, stored), stored_rule=activity.rrule
             )
             editing.edit_activity(db_session, actor, activity, base_version, wanted, typed["summary"])
         except InvalidInput as error:
             return _form_page(request, space, activity, typed, version=base_version, errors=error.errors, status_code=400)
         except ActivityConflict as conflict:
-            merged = {**forms.form_values(conflict.merged, activity.time_zone), "summary": typed["summary"]}
+            merged = {**forms.form_values(conflict.merged, editing.zone_name(activity)), "summary": typed["summary"]}
             return _form_page(request, space, activity, merged, version=conflict.version, conflict=conflict, status_code=CONFLICT)
         return Redirect(path=f"/spaces/{space.slug}/activities?saved={activity.id}#activity-{activity.id}", status_code=303)
 
@@ -212,7 +212,7 @@ class ActivityPages(Controller):
                 "activity": activity,
                 "dates": editing.upcoming_dates(activity, utcnow(), DATES_SHOWN),
                 "exception_keys": editing.exception_keys(activity),
-                "zone": activity.time_zone,
+                "zone": editing.zone_name(activity),
                 "errors": errors or {},
                 "failed": failed,
                 "form": typed or {},
@@ -236,8 +236,8 @@ class ActivityPages(Controller):
             elif action == "restore":
                 editing.restore_date(db, actor, activity, key)
             else:
-                today = editing.space_today(activity.time_zone, utcnow())
-                starts, ends = forms.parse_move(data, activity.time_zone, today)
+                today = editing.space_today(editing.zone_name(activity), utcnow())
+                starts, ends = forms.parse_move(data, editing.zone_name(activity), today)
                 editing.move_date(db, actor, activity, key, starts, ends)
         except InvalidInput as error:
             return self._dates_page(request, activity, errors=error.errors, failed=key, typed=typed, status_code=400)
@@ -323,7 +323,7 @@ class ActivityPages(Controller):
                 "may_edit": can(actor, Permission.ACTIVITY_EDIT, activity.space),
                 "labels": ACTIVITY_FIELDS,
                 "status_labels": ACTIVITY_STATUS_LABELS,
-                "zone": activity.time_zone,
+                "zone": editing.zone_name(activity),
             },
         )
 
