@@ -33,6 +33,7 @@ from coworking.accounts.sessions import build_session_store
 from coworking.activities.vocabulary import ACTIVITY_KIND_LABELS
 from coworking.attendance.controllers import AttendanceLinkPages, ComePages, SpaceAttendancePages, attendance_of
 from coworking.attendance.vocabulary import ATTENDANCE_STATUSES
+from coworking.calendar.manage import ActivityPages, SpaceActivityPages, rule_description
 from coworking.core.cache import TimedCache
 from coworking.core.conditional import conditional_get
 from coworking.core.db import make_engine
@@ -102,6 +103,8 @@ DOMAIN_GLOBALS = {
     "STATUSES": STATUSES,
     "STATUS_LABELS": STATUS_LABELS,
     "ACTIVITY_KIND_LABELS": ACTIVITY_KIND_LABELS,
+    # A series' rule in words, in the visitor's language: ``rule_description(activity.rrule, activity.time_zone)``.
+    "rule_description": rule_description,
     "NETWORK_SCOPE_LABELS": NETWORK_SCOPE_LABELS,
     # A search's area and filters as query-string pairs: the links to follow it and to its feeds.
     "area_pairs": area_pairs,
@@ -194,6 +197,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AttendanceLinkPages,
             SpaceAttendancePages,
             DeskPages,
+            SpaceActivityPages,
+            ActivityPages,
             SpacesApi,
             MapPage,
             EmbedPages,

@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"geo"},
     {"activities"},
     {"spaces"},
-    {"visits"},
+    {"visits", "calendar"},
     {"map", "networks", "moderation", "reports", "guides", "reviews", "attendance"},
     # Stories file their removal requests in the moderation queue: above it.
     {"stories"},

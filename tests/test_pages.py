@@ -129,7 +129,7 @@ def test_space_page_shows_everything_and_gaps_honestly(client: TestClient, sessi
         "Anna Example",
         "09:00–18:00",
         "Weekly resident meeting",
-        "repeating",
+        "every week",  # the series' rule in words
         "schedule is not yet known",
         "open days",
         'href="https://example.org/skola6"',

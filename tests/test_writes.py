@@ -25,7 +25,7 @@ GUARDED = (
     "users", "user_sessions", "email_tokens", "partner_countries", "outbox", "spaces", "space_amenities",
     "builder_roles", "community_builders", "space_community_builders", "revisions", "submissions", "space_photos",
     "listing_checks", "guides", "guide_texts", "visit_requests", "reviews", "review_reports", "stories", "story_removal_requests", "attendances",
-    "page_views",
+    "page_views", "activities",
 )  # fmt: skip
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PATH_VALUES = {
@@ -83,6 +83,7 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
     """Every state-changing route × every role: allowed or refused exactly as can() says for the space it
     names (and its country); refusals are 401 (anonymous) or 403 and write nothing."""
     from coworking.accounts.models import BuilderRole, User
+    from coworking.activities.models import Activity
     from coworking.attendance.models import Attendance
     from coworking.guides.services import create_guide
     from coworking.moderation.models import Submission
@@ -143,15 +144,19 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
                     text="Quiet desks and fast fibre.", language="en", status="approved", reported_at=utcnow())  # fmt: skip
     story = Story(space_id=here.id, text="I found a desk and people.", resident_name="Ilze", consent_given_by="Ilze Ozola",
                   consent_date=date(2026, 1, 10), consent_shows=["text", "name"])  # fmt: skip
-    meeting = make_activity("Resident meeting", datetime(2099, 6, 1, 16, tzinfo=UTC), space_id=here.id, capacity=1)
-    session.add_all([item, photo, visit, review, story, meeting])
+    # A weekly series of this space: every button of the activity pages has something to act on; and a
+    # one-off with one place taken, for the sign-ups.
+    series = Activity(space_id=here.id, title="Resident meeting", kind="resident_meeting", time_zone="Europe/Riga",
+                      starts_at=datetime(2099, 6, 2, 15, tzinfo=UTC), rrule="FREQ=WEEKLY;COUNT=10", exceptions=[])  # fmt: skip
+    meeting = make_activity("Open day", datetime(2099, 6, 1, 16, tzinfo=UTC), space_id=here.id, capacity=1)
+    session.add_all([item, photo, visit, review, story, series, meeting])
     session.commit()
     session.add(Attendance(activity_id=meeting.id, occurrence="", starts_at=meeting.starts_at, name="Maija", email="maija@example.org",
                            email_key="maija@example.org", language="en", status="coming", token_nonce="n", token_hash="0" * 64))
     session.commit()
     guide = create_guide(session, actors["admin"], {"title": "Weekly resident meetings", "body": "Meet weekly."})
     values = {"slug": here.slug, "revision_id": str(revision.id), "submission_id": str(item.id), "photo_id": str(photo.id),
-              "visit_id": str(visit.id), "review_id": str(review.id), "story_id": str(story.id), "activity_id": str(meeting.id),
+              "visit_id": str(visit.id), "review_id": str(review.id), "story_id": str(story.id), "activity_id": str(series.id),
               # Leaving a space: the other one, so that its builder's later cells still speak of this one.
               "space_id": str(elsewhere.id), "guide_slug": guide.slug}  # fmt: skip
     routes = state_changing_routes(client, values)
@@ -203,7 +208,14 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
         assert (f"/spaces/colabora-lielvarde/stories/{story.id}/edit", role) in allowed
     assert (f"/spaces/colabora-lielvarde/stories/{story.id}/removal", "anonymous") in allowed
     # Anyone may say "I'll come", without an account; the link's token, not a role, names the sign-up.
-    assert (f"/activities/{meeting.id}/come", "anonymous") in allowed
+    assert (f"/activities/{series.id}/come", "anonymous") in allowed
+    # A space's activities are its builders', its country's partners' and admins'; reverting them, partners' and admins'.
+    for path in ("/spaces/colabora-lielvarde/activities/new", f"/activities/{series.id}/edit", f"/activities/{series.id}/dates/cancel",
+                 f"/activities/{series.id}/pause", f"/activities/{series.id}/delete"):  # fmt: skip
+        assert (path, "builder of another space") in refused and (path, "partner of another country") in refused
+        assert (path, "verified user") in refused and (path, "builder of this space") in allowed
+    assert (f"/activities/{series.id}/history/{revision.id}/revert", "builder of this space") in refused
+    assert (f"/activities/{series.id}/history/{revision.id}/revert", "partner of this country") in allowed
     assert len(refused) >= 40
 
 

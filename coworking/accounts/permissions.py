@@ -55,6 +55,11 @@ class Permission(StrEnum):
     SPACE_EDIT = "space:edit"
     # Restore an earlier revision of a listing: its country's partners, admins.
     SPACE_REVERT = "space:revert"
+    # Write a space's resident activities (create, edit, cancel or move a date, pause, cancel, delete): its
+    # community builders, its country's partners, admins.
+    ACTIVITY_EDIT = "activity:edit"
+    # Restore an earlier revision of an activity: partners of its space's country, admins (as SPACE_REVERT).
+    ACTIVITY_REVERT = "activity:revert"
     # See the moderation queue, and decide its claims, proposals and reports: partners (of the item's
     # country), admins.
     MODERATION_READ = "moderation:read"
@@ -145,10 +150,16 @@ SIGNED_IN = frozenset(
 ADMINS_ONLY = frozenset({Permission.SECURITY_LOG_READ, Permission.ROLES_MANAGE, Permission.GUIDES_EDIT})
 # A partner of the listing's country, or an admin.
 MODERATORS = frozenset(
-    {Permission.SPACE_REVERT, Permission.MODERATION_READ, Permission.MODERATION_DECIDE, Permission.VISIT_COUNTS_READ}
+    {
+        Permission.SPACE_REVERT,
+        Permission.ACTIVITY_REVERT,
+        Permission.MODERATION_READ,
+        Permission.MODERATION_DECIDE,
+        Permission.VISIT_COUNTS_READ,
+    }
 )
 # The listing's community builders, its country's partners, admins.
-LISTING_KEEPERS = frozenset({Permission.SPACE_EDIT, Permission.STORY_WRITE})
+LISTING_KEEPERS = frozenset({Permission.SPACE_EDIT, Permission.STORY_WRITE, Permission.ACTIVITY_EDIT})
 # The listing's community builders and admins only: residents write to the people who run the space, and
 # partners see counts of it, never the messages; a review's answer is the space's own word. Who comes to an
 # activity (names, addresses) is the same: the space's builders see it to welcome and reach them, nobody else.

@@ -67,6 +67,10 @@ class Activity(Timestamped, Base):
     # By name: spaces is the domain above this one (it imports activities, never the reverse).
     space: Mapped[Space] = relationship("Space", back_populates="activities")  # noqa: F821
 
+    # Optimistic locking, as for a listing: two saves racing past the form's version check cannot both win
+    # (the second raises StaleDataError, and the editing service merges it).
+    __mapper_args__ = {"version_id_col": version}
+
     @property
     def recurring(self) -> bool:
         return bool(self.rrule)

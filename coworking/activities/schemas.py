@@ -27,6 +27,8 @@ class ActivityOccurrence(msgspec.Struct, kw_only=True, omit_defaults=True):
     cancelled: bool = False
     online: bool = False
     occurrence: str | None = None
+    # The series' RFC 5545 rule (None for a single event): pages say it in words.
+    rrule: str | None = None
     space_slug: str | None = None
     space_name: str | None = None
     space_town: str | None = None

@@ -47,6 +47,7 @@ def occurrence(activity: Activity, found: Occurrence | None, *, with_space: bool
         recurring=activity.recurring,
         cancelled=bool(found and found.cancelled),
         occurrence=found.key if found else None,
+        rrule=activity.rrule,
         time_zone=activity.time_zone,
         language=activity.language,
         online=bool(activity.online_url),
