@@ -31,6 +31,8 @@ from coworking.accounts.controllers import AccountPages
 from coworking.accounts.permissions import Permission, require_permission
 from coworking.accounts.sessions import build_session_store
 from coworking.activities.vocabulary import ACTIVITY_KIND_LABELS
+from coworking.calendar.api import CalendarApi
+from coworking.calendar.pages import CalendarFeeds, CalendarPages, activity_when
 from coworking.core.cache import TimedCache
 from coworking.core.conditional import conditional_get
 from coworking.core.db import make_engine
@@ -88,6 +90,8 @@ DOMAIN_GLOBALS = {
     "STATUSES": STATUSES,
     "STATUS_LABELS": STATUS_LABELS,
     "ACTIVITY_KIND_LABELS": ACTIVITY_KIND_LABELS,
+    # An activity's date on its space's clock, in the visitor's language ("Tue, 1 Dec 2026, 18:00–20:00 EET").
+    "activity_when": activity_when,
     "NETWORK_SCOPE_LABELS": NETWORK_SCOPE_LABELS,
     # A search's area and filters as query-string pairs: the links to follow it and to its feeds.
     "area_pairs": area_pairs,
@@ -158,6 +162,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             VisitLinkPages,
             SpaceVisitPages,
             PartnerVisitPages,
+            CalendarPages,
+            CalendarFeeds,
+            CalendarApi,
             SpacesApi,
             MapPage,
             EmbedPages,

@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"geo"},
     {"activities"},
     {"spaces"},
-    {"visits"},
+    {"visits", "calendar"},
     {"map", "networks", "moderation", "reports", "guides"},
     {"site", "exchange", "countries"},
     {"follows"},

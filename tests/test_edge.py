@@ -21,6 +21,7 @@ from tests.factories import make_space
 PATH_VALUES = {
     "slug": "skola6", "code": "lv", "file_path": "css/site.css", "path": "openapi.json", "token": "not-a-token",
     "name": "0123-320.webp", "photo_id": "1", "answer": "confirmed", "guide_slug": "the-community-builder", "language": "lv",
+    "ref": "1", "activity_id": "1",
 }  # fmt: skip
 
 
