@@ -397,3 +397,16 @@ def test_the_sitemap_lists_public_activity_pages(client: TestClient, network: di
     assert f"http://testserver.local/activities/{story.id}</loc>" in sitemap
     assert "http://testserver.local/activities</loc>" in sitemap
     assert f"/activities/{network['draft'].activities[0].id}</loc>" not in sitemap
+
+
+def test_htmx_gets_only_the_results_and_the_follow_feed_links_the_activity_page(
+    client: TestClient, network: dict[str, Space]
+) -> None:
+    partial = client.get("/activities", params={**SPRING, "kind": "workshop"}, headers={"HX-Request": "true"})
+    assert partial.text.lstrip().startswith('<section id="results"') and "Web workshop" in partial.text
+    refused = client.get("/activities", params={"date_from": "soon"}, headers={"HX-Request": "true"})
+    assert refused.status_code == 400 and "Enter a date such as 2026-06-15." in refused.text
+    workshop = network["skola"].activities[0]
+    feed = client.get("/feeds/area.atom", params={"country": "LV"}).text
+    assert f"http://testserver.local/activities/{workshop.id}</id>" in feed
+    assert "#activity-" not in feed
