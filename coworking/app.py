@@ -33,7 +33,9 @@ from coworking.accounts.sessions import build_session_store
 from coworking.activities.vocabulary import ACTIVITY_KIND_LABELS
 from coworking.attendance.controllers import AttendanceLinkPages, ComePages, SpaceAttendancePages, attendance_of
 from coworking.attendance.vocabulary import ATTENDANCE_STATUSES
+from coworking.calendar.api import CalendarApi
 from coworking.calendar.manage import ActivityPages, SpaceActivityPages, rule_description
+from coworking.calendar.pages import CalendarFeeds, CalendarPages, activity_when
 from coworking.core.cache import TimedCache
 from coworking.core.conditional import conditional_get
 from coworking.core.db import make_engine
@@ -105,6 +107,8 @@ DOMAIN_GLOBALS = {
     "ACTIVITY_KIND_LABELS": ACTIVITY_KIND_LABELS,
     # A series' rule in words, in the visitor's language: ``rule_description(activity.rrule, activity.time_zone)``.
     "rule_description": rule_description,
+    # An activity's date on its space's clock, in the visitor's language ("Tue, 1 Dec 2026, 18:00–20:00 EET").
+    "activity_when": activity_when,
     "NETWORK_SCOPE_LABELS": NETWORK_SCOPE_LABELS,
     # A search's area and filters as query-string pairs: the links to follow it and to its feeds.
     "area_pairs": area_pairs,
@@ -199,6 +203,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DeskPages,
             SpaceActivityPages,
             ActivityPages,
+            CalendarPages,
+            CalendarFeeds,
+            CalendarApi,
             SpacesApi,
             MapPage,
             EmbedPages,

@@ -23,7 +23,7 @@ PATH_VALUES = {
     "name": "0123-320.webp", "photo_id": "1", "answer": "confirmed", "guide_slug": "the-community-builder", "language": "lv",
     "review_id": "1",
     "story_id": "1",
-    "activity_id": "1",
+    "ref": "1", "activity_id": "1",
 }  # fmt: skip
 
 

@@ -112,6 +112,9 @@ def test_every_api_answer_is_documented(case: schemathesis.Case, app: Litestar) 
         pytest.param("/api/v1/places", {"q": "Cēsis, LV"}, 200, '"name":"Cēsis"', id="places"),
         pytest.param("/api/v1/overview", {}, 200, '"upcoming_activities":[{', id="overview"),
         pytest.param("/api/v1/networks", {}, 200, "[", id="networks"),
+        pytest.param("/api/v1/activities", {"country": "LV"}, 200, '"title":"Talk"', id="activities"),
+        pytest.param("/api/v1/activities", {"near": "Cēsis, LV", "kind": "other"}, 200, '"distance_km":0.0', id="activities-near"),
+        pytest.param("/api/v1/activities", {"date_from": "2026-02-30"}, 400, '"date_from":', id="activities-bad-date"),
     ],
 )
 def test_known_answers_match_the_document(

@@ -83,7 +83,9 @@ def assert_inert(html: str, where: str) -> None:
 
 def test_every_text_field_comes_out_inert_on_every_page(client: TestClient, hostile: None) -> None:
     slug = client.get("/api/v1/spaces").json()["items"][0]["slug"]
-    pages = ["/", f"/spaces/{slug}", "/spaces", "/spaces?q=hub", "/map", "/networks", "/spaces?near=C%C4%93sis"]
+    activity = client.get("/api/v1/activities").json()["items"][0]["id"]
+    pages = ["/", f"/spaces/{slug}", "/spaces", "/spaces?q=hub", "/map", "/networks", "/spaces?near=C%C4%93sis",
+             "/activities", "/activities?view=month", f"/activities/{activity}"]  # fmt: skip
     for path in pages:
         response = client.get(path)
         assert response.status_code == 200, path
@@ -92,6 +94,7 @@ def test_every_text_field_comes_out_inert_on_every_page(client: TestClient, host
     detail = client.get(f"/spaces/{slug}").text
     assert "&lt;script&gt;" in detail and "Builder" in detail and "Talk" in detail
     assert "javascript:alert(1)" in detail  # the website is shown as text, not as a link
+    assert "Talk &lt;script&gt;" in client.get(f"/activities/{activity}").text
 
 
 def test_json_answers_carry_the_text_as_data(client: TestClient, hostile: None) -> None:

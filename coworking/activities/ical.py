@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar, Event, vRecur
 
 from coworking.activities.models import Activity
-from coworking.activities.recurrence import CANCELLED, MOVED, local_time, zone_of
+from coworking.activities.recurrence import CANCELLED, MOVED, Occurrence, local_time, zone_of
 
 PRODID = "-//Rural Coworking Network//directory//EN"
 
@@ -102,6 +102,26 @@ def add_activity(
     calendar.add_component(event)
     for override in overrides:
         calendar.add_component(override)
+
+
+def add_occurrence(
+    calendar: Calendar, found: Occurrence, now: datetime, page: Callable[[Activity], str], host: str
+) -> None:
+    """One date of an activity as a VEVENT of its own ("add this date to my calendar"), on the local clock.
+
+    Its UID is its own (the activity's and the date's key): a calendar that also subscribes to the series
+    must not take it for the series itself, or for one of its overrides."""
+    activity = found.activity
+    zone = zone_of(activity)
+    uid = f"activity-{activity.id}-{found.key.replace(':', '')}@{host}" if found.key else f"activity-{activity.id}@{host}"
+    event = _event(activity, uid, now, page(activity))
+    event.add("dtstart", found.starts_at.astimezone(zone))
+    if found.ends_at:
+        event.add("dtend", found.ends_at.astimezone(zone))
+    event.add("status", "CANCELLED" if found.cancelled else "CONFIRMED")
+    event.add("sequence", max(activity.version - 1, 0))
+    event.add("last-modified", activity.updated_at)
+    calendar.add_component(event)
 
 
 def calendar_bytes(

@@ -57,13 +57,16 @@ def occurrence(activity: Activity, found: Occurrence | None, *, with_space: bool
     )
 
 
-def occurrences(activities: list[Activity], now: datetime) -> list[ActivityOccurrence]:
-    """Each activity's next date still ahead, soonest first, then the ones a source mentions without a date."""
+def occurrences(activities: list[Activity], now: datetime, per_series: int = 1) -> list[ActivityOccurrence]:
+    """Each activity's next date still ahead (a series' next ``per_series``, cancelled ones marked when more
+    than one is asked for), soonest first, then the ones a source mentions without a date."""
     dated: list[Occurrence] = []
     undated: list[Activity] = []
     for activity in activities:
         if activity.starts_at is None:
             undated.append(activity)
+        elif activity.recurring and per_series > 1:
+            dated.extend(next_occurrences(activity, now, per_series, with_cancelled=True))
         else:
             dated.extend(next_occurrences(activity, now, 1))
     dated.sort(key=lambda found: found.starts_at)

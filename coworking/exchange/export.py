@@ -159,7 +159,7 @@ def geojson_chunks(rows: Iterator[dict[str, object]], licence: Licence, generate
 
 def activities_calendar(db: Session, query: SpaceQuery, now: datetime, licence: Licence, url: Callable[[str], str]) -> bytes:
     """The dated activities of the spaces a search finds, as iCalendar (RFC 5545): series with their rule
-    on their local clock, cancelled and moved dates as such, each linking to its page. Activities are few
+    on their local clock, cancelled and moved dates as such, each linking to its page (/activities/{id}). Activities are few
     beside spaces: built whole."""
     calendar = new_calendar(
         "Rural coworking activities",
@@ -173,4 +173,4 @@ def activities_calendar(db: Session, query: SpaceQuery, now: datetime, licence: 
         .order_by(Activity.starts_at, Activity.id)
     )
     host = licence.site.split("//")[-1].strip("/")
-    return calendar_bytes(calendar, activities, now, lambda activity: url(f"/spaces/{activity.space.slug}"), host)
+    return calendar_bytes(calendar, activities, now, lambda activity: url(f"/activities/{activity.id}"), host)

@@ -45,9 +45,9 @@ def area_feed(db: Session, query: SpaceQuery, label: str, url: Url, translate: T
         when = next_occurrence(activity, now) or activity.starts_at
         date = translate.datetime(when, "medium") if when else translate.gettext(N_("date not yet known"))
         entries.append(
-            (activity.created_at, url(f"/spaces/{space.slug}") + f"#activity-{activity.id}", {
+            (activity.created_at, url(f"/activities/{activity.id}"), {
                 "title": translate.gettext(N_("New activity: %(title)s"), title=activity.title),
-                "link": url(f"/spaces/{space.slug}"),
+                "link": url(f"/activities/{activity.id}"),
                 "summary": f"{date} · {space.name}, {space.town}",
             })
         )  # fmt: skip

@@ -320,7 +320,7 @@ def _queue_digest(
             when = next_occurrence(activity, now) or activity.starts_at
             date = translate.datetime(when, "medium") if when else translate.gettext(N_("date not yet known"))
             space = activity.space
-            lines.append(f"- {activity.title} ({date}) · {space.name}, {space.town}: {link('/spaces/' + space.slug)}")
+            lines.append(f"- {activity.title} ({date}) · {space.name}, {space.town}: {link(f'/activities/{activity.id}')}")
         if news.activity_count > len(news.activities):
             lines.append(translate.gettext(N_("And more: %(link)s"), link=link("/data/activities.ics" + search)))
     lines += [

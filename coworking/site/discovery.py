@@ -12,6 +12,7 @@ from xml.etree import ElementTree as ET
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coworking.activities.models import Activity
 from coworking.core.models import utcnow
 from coworking.guides.models import Guide
 from coworking.spaces.models import Space
@@ -22,7 +23,9 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 SPACES_PER_SITEMAP = 40_000
 FEED_ENTRIES = 50
 # The pages about the whole directory (each space and country has its own entry).
-SITE_PAGES = ("/", "/spaces", "/map", "/countries", "/network", "/networks", "/guides", "/about")
+SITE_PAGES = ("/", "/spaces", "/activities", "/map", "/countries", "/network", "/networks", "/guides", "/about")
+# Activity pages in pages.xml: the most recently changed, well under the protocol's 50,000 with the rest.
+ACTIVITIES_IN_SITEMAP = 10_000
 # Pages of one person or one link: nothing for a search engine.
 PRIVATE_PATHS = ("/account", "/admin", "/moderation", "/listing-check", "/propose")
 
@@ -75,10 +78,18 @@ def pages_sitemap(db: Session, url: Url) -> bytes:
         select(Space.country_code, func.max(Space.updated_at)).where(Space.status == "published").group_by(Space.country_code).order_by(Space.country_code)
     )
     guides = db.execute(select(Guide.slug, Guide.updated_at).order_by(Guide.position, Guide.id))
+    activities = db.execute(
+        select(Activity.id, Activity.updated_at)
+        .join(Activity.space)
+        .where(_published())
+        .order_by(Activity.updated_at.desc(), Activity.id)
+        .limit(ACTIVITIES_IN_SITEMAP)
+    )
     entries = [
         *((path, latest) for path in SITE_PAGES),
         *((f"/countries/{code.lower()}", when) for code, when in countries),
         *((f"/guides/{slug}", when) for slug, when in guides),
+        *((f"/activities/{activity_id}", when) for activity_id, when in activities),
     ]
     return _urlset(iter(entries), url)
 

@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from coworking.activities.schemas import ActivityOccurrence
 from coworking.core.vocabulary import WEEKDAY_CODES
 from coworking.spaces.schemas import SpaceDetail
 from coworking.spaces.vocabulary import AMENITY_LABELS
 
 # schema.org names its days in English: https://schema.org/DayOfWeek
 _SCHEMA_DAYS = dict(zip(WEEKDAY_CODES, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True))
+
+
+def _local(moment: datetime, zone: str) -> str:
+    """``moment`` on the space's clock, with its offset ("2026-12-01T18:00:00+02:00")."""
+    try:
+        return moment.astimezone(ZoneInfo(zone)).isoformat()
+    except (ZoneInfoNotFoundError, ValueError):
+        return moment.isoformat()
+
+
+def _event(activity: ActivityOccurrence, space_url: str) -> dict[str, Any]:
+    """One date of an activity, linking to its page (``/activities/{id}``, ``?on=`` a date of a series)."""
+    assert activity.starts_at is not None
+    site = space_url.rsplit("/spaces/", 1)[0]
+    event: dict[str, Any] = {
+        "@type": "Event",
+        "name": activity.title,
+        "url": f"{site}/activities/{activity.id}" + (f"?on={activity.occurrence}" if activity.occurrence else ""),
+        "startDate": _local(activity.starts_at, activity.time_zone),
+        "eventStatus": "https://schema.org/" + ("EventCancelled" if activity.cancelled else "EventScheduled"),
+    }
+    if activity.ends_at:
+        event["endDate"] = _local(activity.ends_at, activity.time_zone)
+    return event
 
 
 def space_json_ld(space: SpaceDetail, url: str) -> dict[str, Any]:
@@ -65,15 +92,9 @@ def space_json_ld(space: SpaceDetail, url: str) -> dict[str, Any]:
             if day in _SCHEMA_DAYS
             for opens, closes in spans
         ]
-    events = [
-        {
-            "@type": "Event",
-            "name": activity.title,
-            "startDate": activity.starts_at.isoformat(),
-        }
-        for activity in space.activities
-        if activity.starts_at
-    ]
+    events = [_event(activity, url) for activity in space.activities if activity.starts_at]
+    for event in events:
+        event["location"] = {"@type": "Place", "name": space.name, "address": data["address"]}
     if events:
         data["event"] = events
     return data

@@ -213,6 +213,35 @@ def _search_by_distance(
     return _page(session, query, spaces, len(found), now, distances, origin, complete_within)
 
 
+@dataclass(frozen=True)
+class MeasuredSpaces:
+    """Every space a distance search finds, by id, with its km (from the place, or off the route)."""
+
+    distances: dict[int, float]
+    # The origin searched: along a crowded route the corridor may be narrower than asked.
+    origin: Origin
+    # As SearchPage.complete_within_km: None when every candidate was read.
+    complete_within_km: float | None
+
+
+def measured_spaces(
+    session: Session, query: SpaceQuery, origin: Origin, now: datetime, *also: ColumnElement[bool]
+) -> MeasuredSpaces:
+    """The published spaces matching ``query``'s filters (and the conditions ``also``) within ``origin``'s
+    distance, all of them at once (no page), read as the distance search reads them: at most
+    MAX_DISTANCE_CANDIDATES, and saying how far the answer is complete when that cut it. For what lists
+    something of the spaces (their activities) rather than the spaces themselves."""
+    dialect = session.get_bind().dialect.name
+    filtered = filtered_spaces(query, now, dialect).where(*also).with_only_columns(*_CANDIDATE_COLUMNS)
+    start = (origin.start.latitude, origin.start.longitude)
+    if origin.end is None:
+        found, complete_within = _nearest(session, filtered, dialect, start, origin.km)
+        distances = {row.id: round(distance_km(start, (row.latitude, row.longitude)), 1) for _, row in found}
+        return MeasuredSpaces(distances, origin, complete_within)
+    found, off_route, origin, complete_within = _along_route(session, filtered, dialect, origin)
+    return MeasuredSpaces({row.id: round(off_route[row.id], 1) for _, row in found}, origin, complete_within)
+
+
 def _candidates(filtered: Select, dialect: str, box: BoundingBox) -> Select:
     """The filtered spaces (as ``filtered`` selects them) in ``box``.
 
@@ -437,6 +466,8 @@ def resolve_origin(query: SpaceQuery, geocoder: Geocoder) -> Origin | None:
 
 
 MEDIA_PATH = "/media/"
+# The dates of each series a space's page shows.
+SERIES_DATES_SHOWN = 3
 
 
 def to_photo(photo: SpacePhoto) -> PhotoOut:
@@ -479,7 +510,8 @@ def get_space(session: Session, slug: str, now: datetime) -> SpaceDetail | None:
         fibre=space.has_fibre,
         community_builders=[to_struct(CommunityBuilderOut, person) for person in space.community_builders],
         photos=[to_photo(photo) for photo in space.shown_photos],
-        activities=occurrences(space.activities, now),
+        # A series' next few dates (its page lists them all): when its next meetings are, at a glance.
+        activities=occurrences(space.activities, now, per_series=SERIES_DATES_SHOWN),
     )
 
 

@@ -7,10 +7,13 @@ injected, so it covers the page's own scripts, styles and images under its Conte
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tests.e2e.helpers import (
     csp_violations,
@@ -46,6 +49,11 @@ PAGES = [
     ("reviews", "/spaces/colabora-lielvarde/reviews", 200),
     ("stories", "/stories", 200),
     ("space-stories", "/spaces/colabora-lielvarde/stories", 200),
+    ("activities", "/activities", 200),
+    ("activities-month", "/activities?view=month", 200),
+    ("activities-search", "/activities?near=Lielv%C4%81rde&kind=resident_meeting", 200),
+    ("activity", "/activities/{activity}", 200),
+    ("invalid-activities", "/activities?date_from=2026-02-31", 400),
     ("not-found", "/spaces/no-such-space-here", 404),
     ("invalid-search", "/spaces?country=XX", 400),
     ("sign-in", "/account/login", 200),
@@ -54,6 +62,39 @@ PAGES = [
     ("sign-in-required", "/account", 401),
     ("desk-sign-in-required", "/desk", 401),
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def dated_activity(base_url: str, server_env: dict[str, str]) -> int:
+    """The seed's activities have no dates: a weekly meeting at CoLabora (its second date cancelled) and a
+    story evening, from tomorrow on, so the calendar's pages have something to show."""
+    from coworking.activities.models import Activity
+    from coworking.activities.recurrence import last_end
+    from coworking.core.db import make_engine
+    from coworking.spaces.models import Space
+
+    riga = ZoneInfo("Europe/Riga")
+    first = (datetime.now(UTC) + timedelta(days=1)).astimezone(riga).replace(hour=18, minute=0, second=0, microsecond=0)
+    engine = make_engine(server_env["COWORKING_DATABASE_URL"])
+    with Session(engine) as db:
+        space = db.scalar(select(Space).where(Space.slug == "colabora-lielvarde"))
+        cancelled = [{"recurrence_id": (first + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"), "status": "cancelled"}]
+        meeting = Activity(
+            space=space, title="Weekly resident meeting", kind="resident_meeting", language="lv", time_zone="Europe/Riga",
+            starts_at=first.astimezone(UTC), ends_at=(first + timedelta(hours=2)).astimezone(UTC), rrule="FREQ=WEEKLY;COUNT=10",
+            exceptions=cancelled, description="Tea and the week's plans.", online_url="https://meet.example.org/colabora",
+        )  # fmt: skip
+        story = Activity(
+            space=space, title="Experience-story evening", kind="experience_story", language="en", time_zone="Europe/Riga",
+            starts_at=(first + timedelta(days=2, hours=1)).astimezone(UTC), price_note="5 EUR", capacity=20, exceptions=[],
+        )  # fmt: skip
+        for activity in (meeting, story):
+            activity.last_ends_at = last_end(activity)
+            db.add(activity)
+        db.commit()
+        found = meeting.id
+    engine.dispose()
+    return found
 
 
 @pytest.fixture(params=["en", "lv"])
@@ -67,8 +108,9 @@ def language_context(request: pytest.FixtureRequest, browser: Browser, base_url:
 
 @pytest.mark.parametrize(("name", "path", "status"), PAGES, ids=[name for name, _, _ in PAGES])
 def test_page_is_accessible_and_console_clean(
-    language_context: BrowserContext, base_url: str, name: str, path: str, status: int
+    language_context: BrowserContext, base_url: str, dated_activity: int, name: str, path: str, status: int
 ) -> None:
+    path = path.replace("{activity}", str(dated_activity))
     language = "lv" if any(c["name"] == "lang" for c in language_context.cookies()) else "en"
     page = language_context.new_page()
     console = watch_console(page)
@@ -76,7 +118,7 @@ def test_page_is_accessible_and_console_clean(
     assert response is not None and response.status == status
     expect(page.locator("html")).to_have_attribute("lang", language)
     page.wait_for_load_state("networkidle")
-    if name in ("detail", "map"):
+    if name in ("detail", "map", "activity"):
         # Leaflet has drawn its controls (tiles fail on purpose: they point at a closed port).
         expect(page.locator(".leaflet-control-zoom")).to_be_visible()
     if name in ("map", "country", "country-region"):
