@@ -284,7 +284,7 @@ def test_a_date_of_a_series_its_next_dates_and_its_states(client: TestClient, se
     )  # fmt: skip
     make_space(session, "CoLabora Lielvārde", "Lielvārde", "LV", activities=[series])
     html = client.get(f"/activities/{series.id}").text
-    assert "Every week" in html
+    assert "every week, 8 times" in html  # the rule in words
     next_dates = re.findall(r'<ol class="next-dates">(.*?)</ol>', html, re.S)[0]
     assert next_dates.count("<li") == 5 and "?on=" + first.strftime("%Y-%m-%dT%H:%M") in next_dates
     assert "Cancelled" in next_dates and "Moved to this time" in next_dates
