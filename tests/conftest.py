@@ -95,3 +95,29 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 def client(engine: Engine, settings: Settings) -> Iterator[TestClient]:
     with TestClient(app=create_app(settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture()
+def own_database(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A database of its own for a served site (tests of the real server: backups, crashes, logs), copied
+    from the suite's migrated and emptied one with the site's own backup and restore (migrating a new one
+    loads the gazetteer: half a minute)."""
+    from coworking.core.backup import backup, restore
+
+    if not database_url.startswith("postgres"):
+        backup(database_url, tmp_path / "site.db")
+        yield f"sqlite:///{tmp_path / 'site.db'}"
+        return
+    name = f"coworking_site_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        backup(database_url, tmp_path / "suite.backup")
+        restore(url, tmp_path / "suite.backup")
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

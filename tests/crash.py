@@ -12,7 +12,6 @@ What must hold after the restart:
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -28,7 +27,7 @@ from coworking.core.db import make_engine
 from coworking.revisions.models import Revision
 from coworking.spaces.models import Space
 from tests.factories import make_space
-from tests.server import start, stop, wait_healthy
+from tests.server import site_env, start, stop, wait_healthy
 
 EDITORS = 4
 PASSWORD = "crash-test-password-long-enough"
@@ -90,8 +89,7 @@ def crash_once(database_url: str, var_dir: Path, kill_after_edits: int = 12) -> 
         create_admin(db, None, ADMIN, PASSWORD)
         slugs = [make_space(db, f"Crash Barn {number}", "Ogre", "LV").slug for number in range(EDITORS)]
         db.commit()
-    env = {**os.environ, "COWORKING_DATABASE_URL": database_url, "COWORKING_VAR_DIR": str(var_dir), "COWORKING_SECRET_KEY": "crash-test-" + "0" * 40}
-    env.pop("COWORKING_REDIS_URL", None)
+    env = site_env(database_url, var_dir)
     log = var_dir / "crash-server.log"
     report = CrashReport(answered=dict.fromkeys(slugs, 0))
     process, base = start(env, log)

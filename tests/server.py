@@ -3,6 +3,7 @@ backups taken while it serves, crashes)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -51,6 +52,15 @@ def wait_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> 
         f"/healthz did not answer 200 within {SERVER_START_TIMEOUT:.0f} s ({last_error}):\n"
         f"{log.read_text(errors='replace')}"
     )
+
+
+def site_env(database_url: str, var_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment of a served test site: its database and folder, a fixed secret, no Redis (unless
+    ``settings`` name one), and any other ``COWORKING_…`` settings given (``LOG_FORMAT="json"``)."""
+    env = {**os.environ, "COWORKING_DATABASE_URL": database_url, "COWORKING_VAR_DIR": str(var_dir), "COWORKING_SECRET_KEY": "served-test-site-" + "0" * 40}
+    env.pop("COWORKING_REDIS_URL", None)
+    env.update({f"COWORKING_{name}": value for name, value in settings.items()})
+    return env
 
 
 def start(env: dict[str, str], log: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:

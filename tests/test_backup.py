@@ -3,50 +3,20 @@ keeps writing, on SQLite and on PostgreSQL (whichever the suite runs on)."""
 
 from __future__ import annotations
 
-import os
 import threading
 import urllib.error
 import urllib.request
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from coworking.cli import main
-from coworking.core.backup import backup, restore
 from coworking.core.db import make_engine
 from coworking.spaces.models import Space
 from tests.factories import make_space
-from tests.server import serving
-
-
-@pytest.fixture()
-def site_url(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[str]:
-    """A database of its own for the served site, copied from the suite's migrated and emptied one (with
-    our own backup and restore: migrating a new one loads the gazetteer, half a minute)."""
-    if not database_url.startswith("postgres"):
-        copy = tmp_path / "site.db"
-        backup(database_url, copy)
-        yield f"sqlite:///{copy}"
-        return
-    name = f"coworking_backup_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        backup(database_url, tmp_path / "suite.backup")
-        restore(url, tmp_path / "suite.backup")
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+from tests.server import serving, site_env
 
 
 def status(url: str) -> int:
@@ -66,13 +36,12 @@ def spaces_in(url: str) -> set[str]:
         engine.dispose()
 
 
-def test_a_backup_taken_while_serving_restores_into_the_running_site(site_url: str, tmp_path: Path) -> None:
-    engine = make_engine(site_url)
+def test_a_backup_taken_while_serving_restores_into_the_running_site(own_database: str, tmp_path: Path) -> None:
+    engine = make_engine(own_database)
     with Session(engine) as db:
         make_space(db, "CoLabora", "Lielvārde", "LV", amenities=("desks", "printer"))
         db.commit()
-    env = {**os.environ, "COWORKING_DATABASE_URL": site_url, "COWORKING_VAR_DIR": str(tmp_path), "COWORKING_SECRET_KEY": "backup-test-" + "0" * 40}
-    env.pop("COWORKING_REDIS_URL", None)
+    env = site_env(own_database, tmp_path)
     runner = CliRunner()
     backup_file = tmp_path / "site.backup"
 
@@ -113,7 +82,7 @@ def test_a_backup_taken_while_serving_restores_into_the_running_site(site_url: s
         assert status(f"{base}/spaces/colabora") == 200
         assert status(f"{base}/healthz") == 200
 
-    after = spaces_in(site_url)
+    after = spaces_in(own_database)
     assert "colabora" in after
     # The snapshot is one moment: some of the writer's spaces, each whole, and none it had not written.
     barns = after - {"colabora"}
@@ -127,16 +96,16 @@ def test_a_backup_taken_while_serving_restores_into_the_running_site(site_url: s
     engine.dispose()
 
 
-def test_a_file_that_is_not_a_backup_changes_nothing(site_url: str, tmp_path: Path) -> None:
-    engine = make_engine(site_url)
+def test_a_file_that_is_not_a_backup_changes_nothing(own_database: str, tmp_path: Path) -> None:
+    engine = make_engine(own_database)
     with Session(engine) as db:
         make_space(db, "SKOLA6", "Cēsis", "LV")
         db.commit()
     engine.dispose()
     junk = tmp_path / "junk.backup"
     junk.write_bytes(b"this is not a database" * 100)
-    env = {"COWORKING_DATABASE_URL": site_url, "COWORKING_VAR_DIR": str(tmp_path)}
+    env = {"COWORKING_DATABASE_URL": own_database, "COWORKING_VAR_DIR": str(tmp_path)}
     result = CliRunner().invoke(main, ["restore", str(junk), "--yes"], env=env)
     assert result.exit_code != 0
     assert "Error" in result.output and "Traceback" not in result.output
-    assert spaces_in(site_url) == {"skola6"}
+    assert spaces_in(own_database) == {"skola6"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import urllib.request
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from litestar.testing import TestClient
 
 from coworking.core.logs import JsonFormatter
-from tests.server import serving
+from tests.server import serving, site_env
 
 
 def test_each_request_is_logged_with_its_status_and_duration(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
@@ -35,16 +34,8 @@ def test_a_json_line_holds_the_record_and_its_fields() -> None:
     assert entry["status"] == 200 and entry["duration_ms"] == 3.5 and entry["time"].endswith("Z")
 
 
-def test_the_server_writes_json_lines_when_asked(database_url: str, engine, tmp_path: Path) -> None:  # noqa: ANN001 - migrated, emptied
-    if database_url.startswith("postgres"):
-        site = database_url
-    else:
-        from coworking.core.backup import backup
-
-        backup(database_url, tmp_path / "site.db")
-        site = f"sqlite:///{tmp_path / 'site.db'}"
-    env = {**os.environ, "COWORKING_DATABASE_URL": site, "COWORKING_VAR_DIR": str(tmp_path), "COWORKING_LOG_FORMAT": "json", "COWORKING_SECRET_KEY": "logs-test-" + "0" * 40}
-    env.pop("COWORKING_REDIS_URL", None)
+def test_the_server_writes_json_lines_when_asked(own_database: str, tmp_path: Path) -> None:
+    env = site_env(own_database, tmp_path, LOG_FORMAT="json")
     log = tmp_path / "server.log"
     with serving(env, log) as base, urllib.request.urlopen(f"{base}/spaces?q=cesis", timeout=10) as response:  # noqa: S310 - local
         assert response.status == 200
