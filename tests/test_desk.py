@@ -27,8 +27,8 @@ from coworking.pageviews import hooks
 from coworking.pageviews.models import PageView
 from coworking.pageviews.services import is_robot, monthly_views, record_view
 from coworking.spaces.models import Space
+from coworking.spaces.services import space_today
 from coworking.visits.models import VisitRequest
-from coworking.visits.services import space_today
 from tests.factories import make_space
 from tests.test_accounts import PASSWORD, fresh, post, register_and_verify, sign_in  # noqa: F401
 from tests.test_listings import BUILDER, builder, lielvarde  # noqa: F401

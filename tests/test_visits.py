@@ -23,6 +23,7 @@ from coworking.core.models import utcnow
 from coworking.core.months import add_months
 from coworking.core.settings import Settings
 from coworking.spaces.models import Space
+from coworking.spaces.services import space_today
 from coworking.visits import services
 from coworking.visits.models import VisitRequest
 from tests.factories import make_space
@@ -42,7 +43,7 @@ def third(settings: Settings, engine: Engine) -> Iterator[TestClient]:
 
 
 def in_days(space: Space, days: int) -> date:
-    return services.space_today(space) + timedelta(days=days)
+    return space_today(space) + timedelta(days=days)
 
 
 def ask(client: TestClient, space: Space, **fields: str):  # noqa: ANN201

@@ -17,7 +17,7 @@ link it), the last one saying it was deleted, by whom and when.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -107,10 +107,6 @@ def space_zone(space: Space) -> str:
 def zone_name(activity: Activity) -> str:
     """The zone an activity's times are typed and shown in (UTC for a zone the tz database does not know)."""
     return zone_of(activity).key
-
-
-def space_today(zone_name: str, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(zone_name)).date()
 
 
 # -- the recorded state ----------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from coworking.calendar.vocabulary import (
 )
 from coworking.core.db import DbSession
 from coworking.core.errors import InvalidInput
+from coworking.core.i18n import today_in
 from coworking.core.models import utcnow
 from coworking.core.security import CSRF_FORM
 from coworking.core.text import whole_number
@@ -146,7 +147,7 @@ class SpaceActivityPages(Controller):
         actor = request.state.actor
         space = listing_or_404(editing.space_for_keeping(db_session, actor, slug), slug)
         zone = editing.space_zone(space)
-        today = editing.space_today(zone, utcnow())
+        today = today_in(zone, utcnow())
         typed = _typed(data)
         try:
             wanted = forms.parse_activity(data, zone, today=today, earliest=today)
@@ -177,7 +178,7 @@ class ActivityPages(Controller):
         typed = _typed(data)
         # A form without its version (or with a number no version has) is older than any: merged, never saved over.
         base_version = whole_number(form_text(data, "version")) or 0
-        today = editing.space_today(editing.zone_name(activity), utcnow())
+        today = today_in(editing.zone_name(activity), utcnow())
         # An edit may keep a start already past (a running series); a new start is today or later.
         stored = activity.starts_at.astimezone(zone_of(activity)).date() if activity.starts_at else today
         try:
@@ -236,7 +237,7 @@ class ActivityPages(Controller):
             elif action == "restore":
                 editing.restore_date(db, actor, activity, key)
             else:
-                today = editing.space_today(editing.zone_name(activity), utcnow())
+                today = today_in(editing.zone_name(activity), utcnow())
                 starts, ends = forms.parse_move(data, editing.zone_name(activity), today)
                 editing.move_date(db, actor, activity, key, starts, ends)
         except InvalidInput as error:

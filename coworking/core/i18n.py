@@ -153,6 +153,11 @@ def is_country_code(code: str) -> bool:
     return len(code) == 2 and code.isalpha() and pycountry.countries.get(alpha_2=code.upper()) is not None
 
 
+def today_in(zone: str, now: datetime) -> date:
+    """The date on a clock of ``zone`` at ``now``: a space's today is its own, not the server's."""
+    return now.astimezone(pytz.timezone(zone)).date()
+
+
 def timezone_for_country(code: str) -> str:
     """The country's main time zone (the tz database lists it first), for showing activity times as the space's clock reads them."""
     zones = pytz.country_timezones.get(code.upper()) or []

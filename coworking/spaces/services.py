@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from geopy.geocoders.base import Geocoder
 from sqlalchemy import ColumnElement, Float, Select, and_, bindparam, column, exists, func, select, table, text
@@ -17,7 +17,8 @@ from coworking.activities.recurrence import next_occurrences
 from coworking.activities.schemas import ActivityOccurrence
 from coworking.activities.services import is_upcoming_clause, occurrence, occurrences
 from coworking.core.errors import InvalidInput
-from coworking.core.models import to_struct
+from coworking.core.i18n import timezone_for_country, today_in
+from coworking.core.models import to_struct, utcnow
 from coworking.core.text import fold, slugify
 from coworking.core.vocabulary import N_
 from coworking.geo.distance import (
@@ -586,3 +587,8 @@ def data_gaps(session: Session) -> DataGaps:
         no_website=count(Space.website.is_(None)),
         no_community_builder=count(~exists().where(space_community_builders.c.space_id == Space.id)),
     )
+
+
+def space_today(space: Space, now: datetime | None = None) -> date:
+    """Today where the space is (a visit's day, a consent's date: the space's day, not the server's)."""
+    return today_in(timezone_for_country(space.country_code), now or utcnow())

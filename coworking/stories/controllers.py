@@ -32,6 +32,7 @@ from coworking.core.web import Form, RowId, form_list, form_text, ip_of, page, p
 from coworking.spaces.controllers import UPLOAD_BODY_LIMIT, UPLOADS_PER_ACCOUNT, Upload, listing_or_404
 from coworking.spaces.editing import get_listing
 from coworking.spaces.models import Space
+from coworking.spaces.services import space_today
 from coworking.stories import services
 from coworking.stories.models import Story
 
@@ -194,7 +195,7 @@ def _form_page(
         "photo": services.story_photo(story) if story is not None else None,
         "form": form,
         "errors": errors or {},
-        "today": services.space_today(space).isoformat(),
+        "today": space_today(space).isoformat(),
     }
     return page(request, "stories/form.html", context, status_code=status_code)
 

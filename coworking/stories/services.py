@@ -13,7 +13,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import pytz
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -21,7 +20,7 @@ from coworking.accounts.models import BuilderRole, User
 from coworking.accounts.permissions import Actor, Permission, authorize
 from coworking.accounts.services import Mailer, check_email
 from coworking.core.errors import InvalidInput
-from coworking.core.i18n import is_country_code, timezone_for_country
+from coworking.core.i18n import is_country_code
 from coworking.core.images import Rendition, reencode
 from coworking.core.mail import queue_mail
 from coworking.core.models import utcnow
@@ -31,6 +30,7 @@ from coworking.moderation.models import Submission
 from coworking.spaces.models import Space
 from coworking.spaces.photos import LONG_EDGES
 from coworking.spaces.schemas import PhotoCopy, PhotoOut
+from coworking.spaces.services import space_today
 from coworking.stories.models import Story, StoryRemovalRequest
 from coworking.stories.vocabulary import CONSENT_PARTS
 
@@ -204,11 +204,6 @@ def managed_stories(db: Session, actor: Actor, space: Space) -> ManagedStories:
         if story.removed_at is None
     ]
     return ManagedStories(published, [story for story in stories if story.removed_at is not None])
-
-
-def space_today(space: Space, now: datetime | None = None) -> date:
-    """Today where the space is: a consent given today there is not "in the future" at the server."""
-    return (now or utcnow()).astimezone(pytz.timezone(timezone_for_country(space.country_code))).date()
 
 
 def _text(

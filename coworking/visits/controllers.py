@@ -29,6 +29,7 @@ from coworking.core.web import Form, RowId, form_text, ip_of, page, public_url, 
 from coworking.spaces.controllers import listing_or_404
 from coworking.spaces.editing import get_listing
 from coworking.spaces.models import Space
+from coworking.spaces.services import space_today
 from coworking.visits import services
 from coworking.visits.models import VisitRequest
 
@@ -49,7 +50,7 @@ def _ask_page(request: Request, db: Session, space: Space, form: dict[str, str],
     context = {
         "space": space,
         "refusal": services.refusal(db, space),
-        "today": services.space_today(space).isoformat(),
+        "today": space_today(space).isoformat(),
         "form": form,
         "errors": errors,
     }

@@ -14,7 +14,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-import pytz
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
@@ -23,12 +22,13 @@ from coworking.accounts.permissions import Actor, Permission, authorize
 from coworking.accounts.services import Mailer, check_email
 from coworking.accounts.sessions import token_hash
 from coworking.core.errors import InvalidInput
-from coworking.core.i18n import timezone_for_country, translator
+from coworking.core.i18n import translator
 from coworking.core.mail import queue_mail
 from coworking.core.models import utcnow
 from coworking.core.months import add_months
 from coworking.core.vocabulary import N_
 from coworking.spaces.models import Space
+from coworking.spaces.services import space_today
 from coworking.visits.models import VisitRequest
 from coworking.visits.vocabulary import VISIT_KINDS
 
@@ -52,12 +52,6 @@ class AlreadyConfirmed(InvalidInput):
     def __init__(self, visit: VisitRequest) -> None:
         super().__init__({"token": N_("You have already confirmed this request: the space's community builders have it.")})
         self.visit = visit
-
-
-def space_today(space: Space, now: datetime | None = None) -> date:
-    """Today where the space is (a visit's day is the space's day, not the server's)."""
-    zone = pytz.timezone(timezone_for_country(space.country_code))
-    return (now or utcnow()).astimezone(zone).date()
 
 
 def refusal(db: Session, space: Space) -> str | None:
