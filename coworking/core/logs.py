@@ -92,8 +92,8 @@ def configure_logging(log_format: str) -> None:
 
 
 def timed(app: ASGIApp) -> ASGIApp:
-    """Log each HTTP request once it is answered: method, path, status and milliseconds (INFO, logger
-    ``coworking.requests``). Only the path: a query string may hold what someone typed."""
+    """Log each HTTP request once it is answered: method, route, status and milliseconds (INFO, logger
+    ``coworking.requests``). Never the query string (it may hold what someone typed) nor a token in a path."""
 
     async def timing(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -112,9 +112,12 @@ def timed(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, sending)
         finally:
             duration = round((time.perf_counter() - started) * 1000, 1)
+            # The route's template, not the path: paths carry secrets (/account/reset/{token}, a sign-up's
+            # private page) that whoever reads the logs must not get. A path no route matched is logged as is.
+            path = escape_controls(scope.get("path_template") or scope["path"])
             requests_logger.info(
-                "%s %s %s %.1f ms", scope["method"], scope["path"], status, duration,
-                extra={"method": scope["method"], "path": escape_controls(scope["path"]), "status": status, "duration_ms": duration},
+                "%s %s %s %.1f ms", scope["method"], path, status, duration,
+                extra={"method": scope["method"], "path": path, "status": status, "duration_ms": duration},
             )  # fmt: skip
 
     return timing
