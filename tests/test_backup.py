@@ -109,3 +109,11 @@ def test_a_file_that_is_not_a_backup_changes_nothing(own_database: str, tmp_path
     assert result.exit_code != 0
     assert "Error" in result.output and "Traceback" not in result.output
     assert spaces_in(own_database) == {"skola6"}
+
+
+def test_the_postgresql_password_goes_by_the_environment_not_the_command_line() -> None:
+    from coworking.core.backup import _libpq
+
+    address, env = _libpq("postgresql://coworking:s3cret@db.example.org:5432/network")
+    assert address == "postgresql://coworking@db.example.org:5432/network" and "s3cret" not in address
+    assert env["PGPASSWORD"] == "s3cret"

@@ -33,16 +33,20 @@ def _sqlite_path(url: str) -> Path:
     return Path(database)
 
 
-def _libpq_url(url: str) -> str:
-    """The URL as PostgreSQL's own tools read it (no SQLAlchemy driver name)."""
-    return make_url(normalize_url(url)).set(drivername="postgresql").render_as_string(hide_password=False)
+def _libpq(url: str) -> tuple[str, dict[str, str]]:
+    """The URL as PostgreSQL's own tools read it (no SQLAlchemy driver name, no password) and the
+    environment that carries the password: a command line is readable by every local user (``ps``)."""
+    parsed = make_url(normalize_url(url)).set(drivername="postgresql")
+    env = {**os.environ, "PGPASSWORD": parsed.password} if parsed.password else dict(os.environ)
+    # URL.set(password=None) keeps the password: the named tuple's own replace drops it.
+    return parsed._replace(password=None).render_as_string(hide_password=False), env
 
 
-def _run(command: list[str]) -> None:
+def _run(command: list[str], env: dict[str, str]) -> None:
     tool = shutil.which(command[0])
     if tool is None:
         raise BackupError(f"{command[0]} is not installed: it comes with PostgreSQL's client tools.")
-    done = subprocess.run([tool, *command[1:]], capture_output=True, text=True, check=False)  # noqa: S603 - no shell, our own arguments
+    done = subprocess.run([tool, *command[1:]], capture_output=True, text=True, check=False, env=env)  # noqa: S603 - no shell, our own arguments
     if done.returncode != 0:
         raise BackupError(f"{command[0]} failed: {done.stderr.strip()}")
 
@@ -64,7 +68,8 @@ def backup(url: str, target: Path) -> None:
                 source.backup(copy)
             _check_sqlite(Path(partial))
         else:
-            _run(["pg_dump", "--format=custom", "--no-owner", f"--file={partial}", _libpq_url(url)])
+            address, env = _libpq(url)
+            _run(["pg_dump", "--format=custom", "--no-owner", f"--file={partial}", address], env)
         os.replace(partial, target)
     finally:
         Path(partial).unlink(missing_ok=True)
@@ -93,4 +98,5 @@ def restore(url: str, source: Path) -> None:
         with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as backup_db, closing(sqlite3.connect(target, timeout=30)) as live:
             backup_db.backup(live)
     else:
-        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", f"--dbname={_libpq_url(url)}", str(source)])
+        address, env = _libpq(url)
+        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", f"--dbname={address}", str(source)], env)
