@@ -21,8 +21,10 @@ LAYERS: list[set[str]] = [
     {"geo"},
     {"activities"},
     {"spaces"},
+    # Sign-ups follow their dates when the calendar's editing moves or cancels them (one transaction).
+    {"attendance"},
     {"visits", "calendar"},
-    {"map", "networks", "moderation", "reports", "guides", "reviews", "attendance"},
+    {"map", "networks", "moderation", "reports", "guides", "reviews"},
     # Stories file their removal requests in the moderation queue: above it.
     {"stories"},
     {"site", "exchange", "countries"},

@@ -485,3 +485,56 @@ def test_the_activity_page_partial_shows_the_count_and_the_way_to_sign_up(
     past = meeting(session, lielvarde, starts=(utcnow() - timedelta(days=1)).replace(microsecond=0))
     assert "come" not in client.get(f"/test-come/{past.id}").text
     assert client.get("/test-come/99999").text.strip() == ""
+
+
+def test_people_follow_their_date_when_the_space_changes_it_and_are_told(client: TestClient, session: Session, lielvarde: Space) -> None:  # noqa: F811
+    """Found in review: a new time for a series cut every sign-up off its date (keys name the old time), and a
+    cancelled or deleted date told nobody."""
+    from coworking.accounts.permissions import Actor
+    from coworking.attendance.services import Notices
+    from coworking.calendar import editing
+
+    keeper = Actor(user_id=create_admin(session, None, "keeper@example.org", PASSWORD).id, is_admin=True)
+    notices = Notices(lambda path: f"https://testserver.local{path}", "test-secret-key-that-is-long-enough-for-csrf")
+    series, keys = _series(session, lielvarde, capacity=1)
+    signed_up(client, session, series, "anna@example.org", "Anna", keys[0])
+    signed_up(client, session, series, "juris@example.org", "Juris", keys[1])
+    signed_up(client, session, series, "eva@example.org", "Eva", keys[1])  # the waiting list of the second date
+    before = mails(session)
+
+    # 18:00 becomes 19:00: each keeps their place (or their turn) on the same day, at the new time, and is told.
+    state = editing.activity_state(series)
+    moved = {**{name: state[name] for name in editing.EDITABLE}, "starts": state["starts"].replace(state["starts"][11:13], f"{int(state['starts'][11:13]) + 1:02d}")}
+    editing.edit_activity(session, keeper, series, series.version, moved, "An hour later", notices)
+    people = {person.name: person for person in rows(session)}
+    new_keys = [found.key for found in next_occurrences(session.get(Activity, series.id), utcnow(), 4)]
+    assert people["Anna"].occurrence == new_keys[0] and people["Juris"].occurrence == new_keys[1] and people["Eva"].occurrence == new_keys[1]
+    assert (people["Anna"].status, people["Juris"].status, people["Eva"].status) == ("coming", "coming", "waiting")
+    assert mails(session) == before + 3 and "now takes place on" in last_mail(session, "anna@example.org").body
+    assert services.turnout(session, series.id, new_keys[0]).coming == 1  # the place is still taken: no overbooking
+
+    # The second date is cancelled: its people are no longer signed up, and those who held a place or waited are told.
+    editing.cancel_date(session, keeper, session.get(Activity, series.id), new_keys[1], notices)
+    people = {person.name: person for person in rows(session)}
+    assert people["Juris"].status == people["Eva"].status == "cancelled" and people["Anna"].status == "coming"
+    assert "will not take place" in last_mail(session, "juris@example.org").body and mails(session) == before + 5
+
+    # Deleted: Anna is told before her sign-up goes with the activity.
+    editing.delete_activity(session, keeper, session.get(Activity, series.id), notices)
+    assert rows(session) == [] and "will not take place" in last_mail(session, "anna@example.org").body
+
+
+def test_an_activity_form_without_its_version_is_merged_not_saved_over(client: TestClient, session: Session, lielvarde: Space) -> None:  # noqa: F811
+    """Found in review: a form posted without its version (or with one no revision has) was taken as current."""
+    from coworking.accounts.permissions import Actor
+    from coworking.calendar import editing
+
+    keeper = Actor(user_id=create_admin(session, None, "keeper@example.org", PASSWORD).id, is_admin=True)
+    activity = editing.create_activity(session, keeper, lielvarde, {**editing.activity_state(meeting(session, lielvarde)), "title": "Open day"})
+    opened = {name: editing.activity_state(activity)[name] for name in editing.EDITABLE}
+    editing.edit_activity(session, keeper, activity, activity.version, {**opened, "title": "Open day, renamed by Anna"})
+    for version in (0, -3, activity.version + 5):
+        with pytest.raises(editing.ActivityConflict) as conflict:
+            editing.edit_activity(session, keeper, activity, version, {**opened, "description": "Bring a mug"})
+        assert conflict.value.theirs.get("title") == "Open day, renamed by Anna"
+    assert session.get(Activity, activity.id).title == "Open day, renamed by Anna"

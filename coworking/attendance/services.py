@@ -30,7 +30,7 @@ from coworking.accounts.permissions import Actor, Permission, authorize
 from coworking.accounts.services import Mailer, check_email, email_key
 from coworking.accounts.sessions import token_hash
 from coworking.activities.models import Activity
-from coworking.activities.recurrence import Occurrence, find_occurrence, next_occurrences, zone_of
+from coworking.activities.recurrence import Occurrence, expand, find_occurrence, next_occurrences, zone_of
 from coworking.activities.services import is_upcoming_clause
 from coworking.attendance.models import Attendance
 from coworking.attendance.vocabulary import HOLDING
@@ -601,3 +601,81 @@ def upcoming_dates(db: Session, space_ids: list[int], now: datetime, per_space: 
             key = (activity.id, occurrence.key)
             found[activity.space_id].append(UpcomingDate(occurrence, counts.get((*key, "coming"), 0), counts.get((*key, "waiting"), 0)))
     return {space_id: sorted(dates, key=lambda date: date.occurrence.starts_at)[:per_space] for space_id, dates in found.items()}
+
+
+# -- when the space changes a date --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notices:
+    """How to tell people of a changed date: the site's links, and the secret their private links are made with."""
+
+    link: Link
+    secret: str
+
+
+def _same_day(activity: Activity, planned: datetime) -> Occurrence | None:
+    """The series' date on the local day ``planned`` fell on (after an edit changed its time or rule)."""
+    zone = zone_of(activity)
+    day = _as_utc(planned).astimezone(zone).date()
+    start = datetime.combine(day, datetime.min.time(), zone).astimezone(UTC)
+    found = [occurrence for occurrence in expand(activity, start, start + timedelta(days=1)) if occurrence.local_start().date() == day]
+    return found[0] if found else None
+
+
+def follow_dates(db: Session, activity: Activity, notices: Notices | None, now: datetime | None = None) -> None:
+    """In the transaction that changed ``activity``'s dates (an edit, a moved or cancelled date, a pause, a
+    cancellation, a revert), once the change is applied: each sign-up for a date still ahead follows it. A
+    date at a new time (moved, or the series' time changed: the same local day) keeps its people, who are
+    told the new time; a date that no longer takes place cancels their sign-ups, and they are told. Without
+    ``notices`` the rows follow and nobody is mailed (imports, tests)."""
+    now = now or utcnow()
+    people = db.scalars(
+        select(Attendance).where(
+            Attendance.activity_id == activity.id, Attendance.status.in_(("pending", *HOLDING)), Attendance.starts_at >= now
+        )
+    ).all()
+    for person in people:
+        occurrence = find_occurrence(activity, person.occurrence) or _same_day(activity, person.starts_at)
+        gone = (
+            occurrence is None
+            or occurrence.cancelled
+            or activity.status == "cancelled"
+            or (activity.paused_at is not None and occurrence.starts_at >= activity.paused_at)
+        )
+        if gone:
+            told = person.status in HOLDING
+            person.status = "cancelled"
+            if told and notices and person.email:
+                _tell(db, person, activity, None, notices)
+        elif occurrence.key != person.occurrence or occurrence.starts_at != _as_utc(person.starts_at):
+            person.occurrence, person.starts_at = occurrence.key, occurrence.starts_at
+            if person.status in HOLDING and notices and person.email:
+                _tell(db, person, activity, occurrence, notices)
+
+
+def cancel_everyone(db: Session, activity: Activity, notices: Notices | None, now: datetime | None = None) -> None:
+    """Before ``activity`` is deleted (its sign-ups go with it): tell everyone holding a place or waiting for a
+    date still ahead that it will not take place."""
+    now = now or utcnow()
+    for person in db.scalars(
+        select(Attendance).where(Attendance.activity_id == activity.id, Attendance.status.in_(HOLDING), Attendance.starts_at >= now)
+    ).all():
+        if notices and person.email:
+            _tell(db, person, activity, None, notices, with_link=False)
+
+
+def _tell(db: Session, person: Attendance, activity: Activity, moved_to: Occurrence | None, notices: Notices, *, with_link: bool = True) -> None:
+    """Mail ``person`` that their date moved (to ``moved_to``) or will not take place (None)."""
+    translate = translator(person.language)
+    planned = ActivityDate(activity, activity.space, person.occurrence, moved_to, moved_to.starts_at if moved_to else _as_utc(person.starts_at))
+    facts = _mail_facts(translate, planned)
+    if moved_to is not None:
+        subject = translate.gettext(N_("New time: %(title)s"), title=activity.title)
+        body = translate.gettext(N_("%(title)s at %(space)s, %(town)s, now takes place on %(when)s. You keep your place."), **facts)
+    else:
+        subject = translate.gettext(N_("Cancelled: %(title)s"), title=activity.title)
+        body = translate.gettext(N_("%(title)s at %(space)s, %(town)s, on %(when)s will not take place: the space has cancelled it. We are sorry."), **facts)
+    if with_link:
+        body += "\n\n" + translate.gettext(N_("Your sign-up: %(link)s"), link=notices.link(f"/attendance/{link_token(person, notices.secret)}"))
+    queue_mail(db, person.email, subject, body)

@@ -39,6 +39,7 @@ from coworking.activities.recurrence import (
     occurrence_key,
     zone_of,
 )
+from coworking.attendance.services import Notices, cancel_everyone, follow_dates
 from coworking.calendar.forms import EDITABLE, local_iso, occurrence_starts
 from coworking.calendar.vocabulary import ACTIVITY_FIELDS
 from coworking.core.errors import InvalidInput
@@ -188,14 +189,17 @@ def _save(
     base_version: int,
     on_stale,  # noqa: ANN001 - () -> the exception to raise when another save won the race
     restores_id: int | None = None,
+    notices: Notices | None = None,
 ) -> Revision:
-    """Apply ``after`` and record the revision from ``before``: one committed transaction."""
+    """Apply ``after`` and record the revision from ``before``, and let the people signed up for a date
+    that moved or is off follow it (and be told, with ``notices``): one committed transaction."""
     space = activity.space
     try:
         apply_state(activity, after)
         # The row is written even when only its exceptions changed: its version moves with every revision.
         activity.updated_at = utcnow()
         db.flush()
+        follow_dates(db, activity, notices)
         revision = revisions.record(
             db, subject=SUBJECT, subject_id=activity.id, country_code=space.country_code, base_version=base_version,
             before=before, after=activity_state(activity), author_id=actor.user_id, author_role=author_role(actor, space),
@@ -248,9 +252,11 @@ def create_activity(db: Session, actor: Actor, space: Space, wanted: State, summ
 
 
 def state_at(db: Session, activity: Activity, version: int) -> State:
-    """The activity's state as it was at ``version`` (its state now, if it has no history yet)."""
-    found = revisions.as_of(db, SUBJECT, activity.id, version)
-    return dict(found.snapshot) if found is not None else activity_state(activity)
+    """The state as it was at ``version``; empty when no revision holds it (a form without its version, or
+    with a number no version has): then nothing is assumed unchanged, and every field the other side holds
+    differently is shown to merge, never saved over."""
+    found = revisions.as_of(db, SUBJECT, activity.id, version) if 1 <= version <= activity.version else None
+    return dict(found.snapshot) if found is not None else {}
 
 
 def _merge(db: Session, activity: Activity, base_version: int, mine: State) -> ActivityConflict:
@@ -269,7 +275,7 @@ def _merge(db: Session, activity: Activity, base_version: int, mine: State) -> A
 
 
 def edit_activity(
-    db: Session, actor: Actor, activity: Activity, base_version: int, wanted: State, summary: str = ""
+    db: Session, actor: Actor, activity: Activity, base_version: int, wanted: State, summary: str = "", notices: Notices | None = None
 ) -> Revision | None:
     """Save the form's fields (``wanted``, parsed in the activity's own zone) over ``activity``, which the
     edit began at ``base_version``. None when nothing changed. Raises ActivityConflict when someone changed
@@ -289,18 +295,18 @@ def edit_activity(
         return None
     return _save(
         db, actor, activity, before, after, kind="edit", summary=summary, base_version=base_version,
-        on_stale=lambda: _merge(db, activity, base_version, mine),
+        on_stale=lambda: _merge(db, activity, base_version, mine), notices=notices,
     )  # fmt: skip
 
 
-def _change(db: Session, actor: Actor, activity: Activity, kind: str, **changes: Any) -> Revision | None:  # noqa: ANN401
+def _change(db: Session, actor: Actor, activity: Activity, kind: str, notices: Notices | None, **changes: Any) -> Revision | None:  # noqa: ANN401
     """One of the buttons' changes (a date, the pause, the status) as its revision; None if it changes nothing."""
     authorize(actor, Permission.ACTIVITY_EDIT, activity.space)
     before = activity_state(activity)
     after = {**before, **changes}
     if after == before:
         return None
-    return _save(db, actor, activity, before, after, kind=kind, base_version=activity.version, on_stale=_changed_meanwhile)
+    return _save(db, actor, activity, before, after, kind=kind, base_version=activity.version, on_stale=_changed_meanwhile, notices=notices)
 
 
 # -- one date of a series --------------------------------------------------------------------------
@@ -324,32 +330,32 @@ def _without(activity: Activity, key: str) -> list[dict[str, Any]]:
     ]
 
 
-def cancel_date(db: Session, actor: Actor, activity: Activity, key: str) -> Revision | None:
+def cancel_date(db: Session, actor: Actor, activity: Activity, key: str, notices: Notices | None = None) -> Revision | None:
     """Cancel one date of a series (named by its key, its original local start): an EXDATE. A moved date is
     cancelled where it moved to."""
     authorize(actor, Permission.ACTIVITY_EDIT, activity.space)
     found = _occurrence(activity, key)
     exceptions = [*_without(activity, found.key), {"recurrence_id": found.key, "status": CANCELLED}]
-    return _change(db, actor, activity, "date-cancelled", exceptions=sorted(exceptions, key=lambda entry: entry["recurrence_id"]))
+    return _change(db, actor, activity, "date-cancelled", notices, exceptions=sorted(exceptions, key=lambda entry: entry["recurrence_id"]))
 
 
-def move_date(db: Session, actor: Actor, activity: Activity, key: str, starts: str, ends: str | None) -> Revision | None:
+def move_date(db: Session, actor: Actor, activity: Activity, key: str, starts: str, ends: str | None, notices: Notices | None = None) -> Revision | None:
     """Move one date of a series to another local start (and end): a RECURRENCE-ID exception."""
     authorize(actor, Permission.ACTIVITY_EDIT, activity.space)
     found = _occurrence(activity, key)
     entry = {"recurrence_id": found.key, "status": MOVED, "starts": starts, "ends": ends}
     exceptions = [*_without(activity, found.key), entry]
-    return _change(db, actor, activity, "date-moved", exceptions=sorted(exceptions, key=lambda entry: entry["recurrence_id"]))
+    return _change(db, actor, activity, "date-moved", notices, exceptions=sorted(exceptions, key=lambda entry: entry["recurrence_id"]))
 
 
-def restore_date(db: Session, actor: Actor, activity: Activity, key: str) -> Revision | None:
+def restore_date(db: Session, actor: Actor, activity: Activity, key: str, notices: Notices | None = None) -> Revision | None:
     """Give a cancelled or moved date of a series back its place in the series."""
     authorize(actor, Permission.ACTIVITY_EDIT, activity.space)
     found = _occurrence(activity, key)
     kept = _without(activity, found.key)
     if len(kept) == len(activity.exceptions or []):
         raise InvalidInput({"on": N_("This date is neither cancelled nor moved.")})
-    return _change(db, actor, activity, "date-restored", exceptions=kept)
+    return _change(db, actor, activity, "date-restored", notices, exceptions=kept)
 
 
 def exception_keys(activity: Activity) -> set[str]:
@@ -366,35 +372,36 @@ def upcoming_dates(activity: Activity, now: datetime, limit: int = 20) -> list[O
 # -- the whole activity ----------------------------------------------------------------------------
 
 
-def pause_series(db: Session, actor: Actor, activity: Activity, now: datetime) -> Revision | None:
+def pause_series(db: Session, actor: Actor, activity: Activity, now: datetime, notices: Notices | None = None) -> Revision | None:
     """Pause a series from ``now``: no dates from then on until it is resumed (its rule and dates are kept)."""
     authorize(actor, Permission.ACTIVITY_EDIT, activity.space)
     if not activity.rrule:
         raise InvalidInput({"activity": N_("Only a series can be paused: cancel a single event instead.")})
     if activity.paused_at is not None:
         return None
-    return _change(db, actor, activity, "paused", paused_at=now.astimezone(UTC).isoformat(timespec="seconds"))
+    return _change(db, actor, activity, "paused", notices, paused_at=now.astimezone(UTC).isoformat(timespec="seconds"))
 
 
-def resume_series(db: Session, actor: Actor, activity: Activity) -> Revision | None:
+def resume_series(db: Session, actor: Actor, activity: Activity, notices: Notices | None = None) -> Revision | None:
     """Resume a paused series: its dates still ahead take place again."""
-    return _change(db, actor, activity, "resumed", paused_at=None)
+    return _change(db, actor, activity, "resumed", notices, paused_at=None)
 
 
-def cancel_activity(db: Session, actor: Actor, activity: Activity) -> Revision | None:
+def cancel_activity(db: Session, actor: Actor, activity: Activity, notices: Notices | None = None) -> Revision | None:
     """Cancel the whole activity (every date of a series): it stays listed, as cancelled, so that people who
     planned to come learn it, and feeds send it out as cancelled."""
-    return _change(db, actor, activity, "cancelled", status=CANCELLED)
+    return _change(db, actor, activity, "cancelled", notices, status=CANCELLED)
 
 
-def reinstate_activity(db: Session, actor: Actor, activity: Activity) -> Revision | None:
+def reinstate_activity(db: Session, actor: Actor, activity: Activity, notices: Notices | None = None) -> Revision | None:
     """Take back the cancellation of a whole activity."""
-    return _change(db, actor, activity, "reinstated", status="scheduled")
+    return _change(db, actor, activity, "reinstated", notices, status="scheduled")
 
 
-def delete_activity(db: Session, actor: Actor, activity: Activity) -> None:
+def delete_activity(db: Session, actor: Actor, activity: Activity, notices: Notices | None = None) -> None:
     """Delete the activity: gone from the space's page, the calendar and the feeds (cancel it instead to
-    tell people it is off). Its revisions stay, the last one recording the deletion, by whom and when."""
+    tell people it is off). Its revisions stay, the last one recording the deletion, by whom and when; the
+    people signed up for a date still ahead are told it will not take place (their sign-ups go with it)."""
     space = activity.space
     authorize(actor, Permission.ACTIVITY_EDIT, space)
     try:
@@ -403,6 +410,7 @@ def delete_activity(db: Session, actor: Actor, activity: Activity) -> None:
             before=activity_state(activity), after={}, author_id=actor.user_id, author_role=author_role(actor, space),
             kind="deleted",
         )  # fmt: skip
+        cancel_everyone(db, activity, notices)
         db.delete(activity)
         db.commit()
     except BaseException:
@@ -410,7 +418,7 @@ def delete_activity(db: Session, actor: Actor, activity: Activity) -> None:
         raise
 
 
-def revert_activity(db: Session, actor: Actor, activity: Activity, revision_id: int) -> Revision | None:
+def revert_activity(db: Session, actor: Actor, activity: Activity, revision_id: int, notices: Notices | None = None) -> Revision | None:
     """Restore the activity to the state a revision made (partners of its space's country and admins); the
     restoring is itself a revision. None when it is already in that state."""
     authorize(actor, Permission.ACTIVITY_REVERT, activity.space)
@@ -423,7 +431,7 @@ def revert_activity(db: Session, actor: Actor, activity: Activity, revision_id: 
         return None
     return _save(
         db, actor, activity, before, after, kind="revert", base_version=activity.version,
-        on_stale=_changed_meanwhile, restores_id=target.id,
+        on_stale=_changed_meanwhile, restores_id=target.id, notices=notices,
     )  # fmt: skip
 
 

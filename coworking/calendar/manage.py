@@ -18,10 +18,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
+from coworking.accounts.controllers import mail_soon
 from coworking.accounts.permissions import Permission, can
 from coworking.activities.models import Activity
 from coworking.activities.recurrence import zone_of
 from coworking.activities.vocabulary import ACTIVITY_KINDS
+from coworking.attendance.services import Notices
 from coworking.calendar import editing, forms
 from coworking.calendar.editing import ActivityConflict
 from coworking.calendar.vocabulary import (
@@ -40,7 +42,7 @@ from coworking.core.i18n import today_in
 from coworking.core.models import utcnow
 from coworking.core.security import CSRF_FORM
 from coworking.core.text import whole_number
-from coworking.core.web import Form, RowId, form_list, form_text, page, request_translator
+from coworking.core.web import Form, RowId, form_list, form_text, page, public_url, request_translator
 from coworking.spaces.controllers import listing_or_404
 from coworking.spaces.models import Space
 
@@ -125,6 +127,12 @@ def _list_page(request: Request, db: Session, space: Space, *, errors: dict[str,
     )
 
 
+def _notices(request: Request) -> Notices:
+    """How a change tells the people signed up for a date it moves or calls off (their mails go out soon after
+    the answer: ``mail_soon``)."""
+    return Notices(lambda path: public_url(request, path), request.app.state.settings.secret_key)
+
+
 class SpaceActivityPages(Controller):
     """A space's activities for its keepers: the list, and a new one."""
 
@@ -185,13 +193,13 @@ class ActivityPages(Controller):
             wanted = forms.parse_activity(
                 data, editing.zone_name(activity), today=today, earliest=min(today, stored), stored_rule=activity.rrule
             )
-            editing.edit_activity(db_session, actor, activity, base_version, wanted, typed["summary"])
+            editing.edit_activity(db_session, actor, activity, base_version, wanted, typed["summary"], _notices(request))
         except InvalidInput as error:
             return _form_page(request, space, activity, typed, version=base_version, errors=error.errors, status_code=400)
         except ActivityConflict as conflict:
             merged = {**forms.form_values(conflict.merged, editing.zone_name(activity)), "summary": typed["summary"]}
             return _form_page(request, space, activity, merged, version=conflict.version, conflict=conflict, status_code=CONFLICT)
-        return Redirect(path=f"/spaces/{space.slug}/activities?saved={activity.id}#activity-{activity.id}", status_code=303)
+        return mail_soon(request, Redirect(path=f"/spaces/{space.slug}/activities?saved={activity.id}#activity-{activity.id}", status_code=303))
 
     # -- a series' dates --
 
@@ -233,16 +241,16 @@ class ActivityPages(Controller):
         typed = {name: form_text(data, name) for name in ("move_date", "move_start_time", "move_end_time")}
         try:
             if action == "cancel":
-                editing.cancel_date(db, actor, activity, key)
+                editing.cancel_date(db, actor, activity, key, _notices(request))
             elif action == "restore":
-                editing.restore_date(db, actor, activity, key)
+                editing.restore_date(db, actor, activity, key, _notices(request))
             else:
                 today = today_in(editing.zone_name(activity), utcnow())
                 starts, ends = forms.parse_move(data, editing.zone_name(activity), today)
-                editing.move_date(db, actor, activity, key, starts, ends)
+                editing.move_date(db, actor, activity, key, starts, ends, _notices(request))
         except InvalidInput as error:
             return self._dates_page(request, activity, errors=error.errors, failed=key, typed=typed, status_code=400)
-        return Redirect(path=f"/activities/{activity.id}/dates?done={action}#{date_anchor(key)}", status_code=303)
+        return mail_soon(request, Redirect(path=f"/activities/{activity.id}/dates?done={action}#{date_anchor(key)}", status_code=303))
 
     @post("/dates/cancel", sync_to_thread=True)
     def cancel_date(self, request: Request, db_session: DbSession, activity_id: RowId, data: Form) -> Template | Redirect:
@@ -266,32 +274,32 @@ class ActivityPages(Controller):
             change(activity)
         except InvalidInput as error:
             return _list_page(request, db, space, errors=error.errors, status_code=400)
-        return Redirect(path=f"/spaces/{space.slug}/activities?{done}={activity.id}#activity-{activity.id}", status_code=303)
+        return mail_soon(request, Redirect(path=f"/spaces/{space.slug}/activities?{done}={activity.id}#activity-{activity.id}", status_code=303))
 
     @post("/pause", sync_to_thread=True)
     def pause(self, request: Request, db_session: DbSession, activity_id: RowId) -> Template | Redirect:
         actor = request.state.actor
         return self._act(
-            request, db_session, activity_id, lambda found: editing.pause_series(db_session, actor, found, utcnow()), "paused"
+            request, db_session, activity_id, lambda found: editing.pause_series(db_session, actor, found, utcnow(), _notices(request)), "paused"
         )
 
     @post("/resume", sync_to_thread=True)
     def resume(self, request: Request, db_session: DbSession, activity_id: RowId) -> Template | Redirect:
         actor = request.state.actor
-        return self._act(request, db_session, activity_id, lambda found: editing.resume_series(db_session, actor, found), "resumed")
+        return self._act(request, db_session, activity_id, lambda found: editing.resume_series(db_session, actor, found, _notices(request)), "resumed")
 
     @post("/cancel", sync_to_thread=True)
     def cancel(self, request: Request, db_session: DbSession, activity_id: RowId) -> Template | Redirect:
         actor = request.state.actor
         return self._act(
-            request, db_session, activity_id, lambda found: editing.cancel_activity(db_session, actor, found), "cancelled"
+            request, db_session, activity_id, lambda found: editing.cancel_activity(db_session, actor, found, _notices(request)), "cancelled"
         )
 
     @post("/reinstate", sync_to_thread=True)
     def reinstate(self, request: Request, db_session: DbSession, activity_id: RowId) -> Template | Redirect:
         actor = request.state.actor
         return self._act(
-            request, db_session, activity_id, lambda found: editing.reinstate_activity(db_session, actor, found), "reinstated"
+            request, db_session, activity_id, lambda found: editing.reinstate_activity(db_session, actor, found, _notices(request)), "reinstated"
         )
 
     @get("/delete", name="delete-activity", sync_to_thread=True)
@@ -304,8 +312,8 @@ class ActivityPages(Controller):
         actor = request.state.actor
         activity = activity_or_404(editing.activity_for_keeping(db_session, actor, activity_id), activity_id)
         slug = activity.space.slug
-        editing.delete_activity(db_session, actor, activity)
-        return Redirect(path=f"/spaces/{slug}/activities?deleted=1", status_code=303)
+        editing.delete_activity(db_session, actor, activity, _notices(request))
+        return mail_soon(request, Redirect(path=f"/spaces/{slug}/activities?deleted=1", status_code=303))
 
     # -- history --
 
@@ -331,8 +339,8 @@ class ActivityPages(Controller):
     @post("/history/{revision_id:int}/revert", opt={"permission": Permission.ACTIVITY_REVERT}, sync_to_thread=True)
     def revert(self, request: Request, db_session: DbSession, activity_id: RowId, revision_id: RowId) -> Redirect:
         activity = activity_or_404(editing.get_activity(db_session, activity_id), activity_id)
-        editing.revert_activity(db_session, request.state.actor, activity, revision_id)
-        return Redirect(path=f"/activities/{activity.id}/history?reverted=1", status_code=303)
+        editing.revert_activity(db_session, request.state.actor, activity, revision_id, _notices(request))
+        return mail_soon(request, Redirect(path=f"/activities/{activity.id}/history?reverted=1", status_code=303))
 
 
 @pass_context

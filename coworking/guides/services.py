@@ -253,8 +253,11 @@ def _keys(language: str) -> dict[str, str]:
 
 
 def state_at(db: Session, guide: Guide, version: int) -> State:
-    found = revisions.as_of(db, SUBJECT, guide.id, version)
-    return dict(found.snapshot) if found is not None else guide_state(guide)
+    """The state as it was at ``version``; empty when no revision holds it (a form without its version, or
+    with a number no version has): then nothing is assumed unchanged, and every field the other side holds
+    differently is shown to merge, never saved over."""
+    found = revisions.as_of(db, SUBJECT, guide.id, version) if 1 <= version <= guide.version else None
+    return dict(found.snapshot) if found is not None else {}
 
 
 def _merge(db: Session, guide: Guide, base_version: int, language: str, mine: dict[str, Any]) -> GuideConflict:

@@ -81,9 +81,11 @@ def recorded_state(space: Space) -> State:
 
 
 def state_at(db: Session, space: Space, version: int) -> State:
-    """The listing's state as it was at ``version`` (its state now, if it has no history yet)."""
-    found = revisions.as_of(db, SUBJECT, space.id, version)
-    return dict(found.snapshot) if found is not None else listing_state(space)
+    """The state as it was at ``version``; empty when no revision holds it (a form without its version, or
+    with a number no version has): then nothing is assumed unchanged, and every field the other side holds
+    differently is shown to merge, never saved over."""
+    found = revisions.as_of(db, SUBJECT, space.id, version) if 1 <= version <= space.version else None
+    return dict(found.snapshot) if found is not None else {}
 
 
 def _merge(db: Session, space: Space, base_version: int, mine: State) -> EditConflict:
