@@ -187,3 +187,11 @@ def test_the_ical_of_a_series_holds_its_dates_in_local_time_and_its_cancelled_on
     cancelled = [event for event in calendar.walk("VEVENT") if str(event.get("STATUS")) == "CANCELLED"]
     assert len(cancelled) == 1 and cancelled[0]["RECURRENCE-ID"].dt.astimezone(RIGA).day == 20
     assert all(str(event["URL"]) == "https://example.org/activities/7" for event in calendar.walk("VEVENT"))
+
+
+def test_a_series_from_before_series_had_to_end_stays_endless() -> None:
+    """Rows migrated from the old weekly flag may have no end: their last end is unknown (NULL, always ahead),
+    not the 520th date's."""
+    endless = activity(starts_at=NOW, ends_at=NOW + timedelta(hours=2), rrule="FREQ=WEEKLY")
+    assert last_end(endless) is None
+    assert next_occurrence(endless, NOW + timedelta(days=20 * 365)) is not None

@@ -509,3 +509,23 @@ def test_a_partner_dismisses_a_removal_request_and_the_story_stays(
     session.expire_all()
     assert session.get(Submission, item.id).status == "rejected" and stories(session)[0].removed_at is None
     assert "I moved back to Lielvārde" in client.get(f"/spaces/{lielvarde.slug}").text
+
+
+def test_a_story_of_another_space_is_refused_by_the_service_itself(session: Session) -> None:
+    """Found in review: the pages check that a story belongs to the space in its path; the services now do too."""
+    from datetime import date
+
+    from litestar.exceptions import PermissionDeniedException
+
+    from coworking.accounts.permissions import Actor
+    from coworking.stories.models import Story
+    from coworking.stories.services import withdraw_story
+
+    here, there = make_space(session, "CoLabora", "Lielvārde", "LV"), make_space(session, "SKOLA6", "Cēsis", "LV")
+    story = Story(space_id=there.id, text="A desk and people.", resident_name="Ilze", consent_given_by="Ilze", consent_date=date(2026, 1, 1), consent_shows=["text"])
+    session.add(story)
+    session.commit()
+    keeper_of_here = Actor(user_id=1, builder_of=frozenset({here.id}))
+    with pytest.raises(PermissionDeniedException):
+        withdraw_story(session, None, keeper_of_here, here, story)  # type: ignore[arg-type] - refused before any file is touched
+    assert session.get(Story, story.id).text == "A desk and people."

@@ -223,13 +223,16 @@ def find_occurrence(activity: Activity, key: str) -> Occurrence | None:
 
 
 def last_end(activity: Activity) -> datetime | None:
-    """When the activity's last occurrence ends (UTC), for ``Activity.last_ends_at``; None if undated."""
+    """When the activity's last occurrence ends (UTC), for ``Activity.last_ends_at``; None if undated or
+    endless."""
     start = activity.starts_at
     if start is None:
         return None
     duration = activity.ends_at - start if activity.ends_at else timedelta(0)
     if not activity.rrule:
         return start + duration
+    if not {"COUNT", "UNTIL"} & _parts(activity.rrule).keys():
+        return None  # a series without an end (only rows from before series had to end): always ahead
     try:
         rule = _rule(activity.rrule, start.astimezone(zone_of(activity)))
         starts = list(islice(rule, MAX_OCCURRENCES))

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from litestar.exceptions import PermissionDeniedException
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -332,6 +333,14 @@ def publish_story(
     return story
 
 
+def _authorize_story(actor: Actor, space: Space, story: Story) -> None:
+    """The keepers of ``space`` may change its stories, and only its own: a story of another space named under
+    this one is refused here too, whatever the page checked before."""
+    authorize(actor, Permission.STORY_WRITE, space)
+    if story.space_id != space.id:
+        raise PermissionDeniedException()
+
+
 def edit_story(
     db: Session, store: MediaStore, actor: Actor, space: Space, story: Story, typed: dict[str, str], shows: list[str], upload: bytes = b"",
     now: datetime | None = None,
@@ -339,7 +348,7 @@ def edit_story(
     """Change a published story: its words, its photo (a new one replaces it; ``typed["remove_photo"]``
     removes it) and its consent, which the person saving records again (the box is ticked anew). The old
     photo's files are deleted once the change is saved. InvalidInput with a message per field."""
-    authorize(actor, Permission.STORY_WRITE, space)
+    _authorize_story(actor, space, story)
     now = now or utcnow()
     removing = typed["remove_photo"] == "yes" and not upload
     keeps_photo = bool(story.photo_key) and not removing
@@ -375,7 +384,7 @@ def withdraw_story(
     """Take a story off the site at once and for good: its text, title, name, the consent's name and the
     photo (its files too) are deleted; a tombstone keeps who withdrew it and when. Open requests to remove
     it are closed as dealt with."""
-    authorize(actor, Permission.STORY_WRITE, space)
+    _authorize_story(actor, space, story)
     now = now or utcnow()
     keys = story.photo_file_keys()
     story.title = story.text = story.resident_name = story.consent_given_by = None

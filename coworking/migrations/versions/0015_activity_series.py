@@ -66,7 +66,9 @@ def upgrade() -> None:
         if row.recurrence == "weekly" and row.starts_at is not None:
             until = f";UNTIL={row.recurrence_until:%Y%m%dT%H%M%SZ}" if row.recurrence_until else ""
             values["rrule"] = "FREQ=WEEKLY" + until
-            values["last_ends_at"] = row.recurrence_until
+            # The last date starts by the until and lasts as the first did; no until: no end (NULL).
+            duration = (row.ends_at - row.starts_at) if row.ends_at else None
+            values["last_ends_at"] = row.recurrence_until + duration if row.recurrence_until and duration else row.recurrence_until
         elif row.starts_at is not None:
             values["last_ends_at"] = row.ends_at or row.starts_at
         bind.execute(sa.update(activities).where(activities.c.id == row.id).values(**values))
