@@ -251,16 +251,8 @@ def create_activity(db: Session, actor: Actor, space: Space, wanted: State, summ
     return activity
 
 
-def state_at(db: Session, activity: Activity, version: int) -> State:
-    """The state as it was at ``version``; empty when no revision holds it (a form without its version, or
-    with a number no version has): then nothing is assumed unchanged, and every field the other side holds
-    differently is shown to merge, never saved over."""
-    found = revisions.as_of(db, SUBJECT, activity.id, version) if 1 <= version <= activity.version else None
-    return dict(found.snapshot) if found is not None else {}
-
-
 def _merge(db: Session, activity: Activity, base_version: int, mine: State) -> ActivityConflict:
-    base, current = state_at(db, activity, base_version), activity_state(activity)
+    base, current = revisions.state_at(db, SUBJECT, activity.id, base_version, activity.version), activity_state(activity)
     merged, theirs, taken = dict(mine), {}, []
     for name in EDITABLE:
         now = current.get(name)

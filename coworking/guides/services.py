@@ -252,16 +252,8 @@ def _keys(language: str) -> dict[str, str]:
     return keys
 
 
-def state_at(db: Session, guide: Guide, version: int) -> State:
-    """The state as it was at ``version``; empty when no revision holds it (a form without its version, or
-    with a number no version has): then nothing is assumed unchanged, and every field the other side holds
-    differently is shown to merge, never saved over."""
-    found = revisions.as_of(db, SUBJECT, guide.id, version) if 1 <= version <= guide.version else None
-    return dict(found.snapshot) if found is not None else {}
-
-
 def _merge(db: Session, guide: Guide, base_version: int, language: str, mine: dict[str, Any]) -> GuideConflict:
-    base, current = state_at(db, guide, base_version), guide_state(guide)
+    base, current = revisions.state_at(db, SUBJECT, guide.id, base_version, guide.version), guide_state(guide)
     merged, theirs, taken = dict(mine), {}, []
     for name, key in _keys(language).items():
         now, before = current.get(key), base.get(key)

@@ -110,6 +110,14 @@ def as_of(db: Session, subject: str, subject_id: int, version: int) -> Revision 
     )
 
 
+def state_at(db: Session, subject: str, subject_id: int, version: int, current_version: int) -> dict:
+    """The subject's state as it was at ``version``; empty when no revision holds it (a form without its
+    version, or with a number no version has, 0 or past ``current_version``): then nothing is assumed
+    unchanged, and every field the other side holds differently is shown to merge, never saved over."""
+    found = as_of(db, subject, subject_id, version) if 1 <= version <= current_version else None
+    return dict(found.snapshot) if found is not None else {}
+
+
 def history(db: Session, subject: str, subject_id: int) -> list[Revision]:
     """Every revision of the subject, newest first."""
     return list(

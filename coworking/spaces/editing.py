@@ -80,16 +80,8 @@ def recorded_state(space: Space) -> State:
     return {**listing_state(space), "photos": photo_state(space), "community_builders": builder_names(space)}
 
 
-def state_at(db: Session, space: Space, version: int) -> State:
-    """The state as it was at ``version``; empty when no revision holds it (a form without its version, or
-    with a number no version has): then nothing is assumed unchanged, and every field the other side holds
-    differently is shown to merge, never saved over."""
-    found = revisions.as_of(db, SUBJECT, space.id, version) if 1 <= version <= space.version else None
-    return dict(found.snapshot) if found is not None else {}
-
-
 def _merge(db: Session, space: Space, base_version: int, mine: State) -> EditConflict:
-    base, current = state_at(db, space, base_version), listing_state(space)
+    base, current = revisions.state_at(db, SUBJECT, space.id, base_version, space.version), listing_state(space)
     merged, theirs, taken = dict(mine), {}, []
     for name, now in current.items():
         if now == base.get(name) or now == mine.get(name):
