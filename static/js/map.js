@@ -95,8 +95,9 @@
   var filtered = ["q", "country", "region", "amenity", "upcoming", "network_pass"].some(function (key) { return filterParams().has(key); });
   var fitToResults = !labels.center && !labels.origin && filtered;
 
+  // Returns whether it fitted the map (its moveend then refreshes again).
   function fitOnce(collection) {
-    if (!fitToResults || !collection.features.length) return;
+    if (!fitToResults || !collection.features.length) return false;
     fitToResults = false;
     var bounds = L.latLngBounds([]);
     collection.features.forEach(function (feature) {
@@ -106,6 +107,7 @@
       if (b) { bounds.extend([b[1], b[0]]); bounds.extend([b[3], b[2]]); }
     });
     map.fitBounds(bounds, { padding: [30, 30], maxZoom: 12 });
+    return true;  // Leaflet fires moveend even when the view did not change
   }
 
   var pending = null;
@@ -115,11 +117,18 @@
     params.set("bbox", bboxParam());
     params.set("zoom", map.getZoom());
     if (pending) pending.abort();
-    pending = new AbortController();
-    fetch("/api/v1/spaces.geojson?" + params.toString(), { signal: pending.signal, headers: { Accept: "application/geo+json" } })
+    var mine = pending = new AbortController();
+    // aria-busy until the markers of this view are drawn (and a first fit has refreshed in turn).
+    element.setAttribute("aria-busy", "true");
+    var settled = function () { if (mine === pending) element.removeAttribute("aria-busy"); };
+    fetch("/api/v1/spaces.geojson?" + params.toString(), { signal: mine.signal, headers: { Accept: "application/geo+json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (collection) { if (collection) { draw(collection); fitOnce(collection); } })
-      .catch(function () { /* a newer view replaced this request */ });
+      .then(function (collection) {
+        if (!collection) { settled(); return; }
+        draw(collection);
+        if (!fitOnce(collection)) settled();
+      })
+      .catch(settled);  // aborted: a newer view replaced it, and settles in its turn
 
     // The list follows the view: spaces in the box, with the same filters.
     var listParams = filterParams();

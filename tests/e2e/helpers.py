@@ -165,7 +165,8 @@ def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
 
 def wait_until_htmx_is_quiet(page: Page, quiet_ms: int = 800, timeout_s: float = 15.0) -> None:
     """Wait until no htmx request has been in flight for ``quiet_ms`` (the map may fetch its list twice:
-    once for its first view, once after fitting the results), so a check sees the settled page."""
+    once for its first view, once after fitting the results), so a check sees the settled page. The map
+    says it is still drawing or fitting its view with aria-busy."""
     page.evaluate(
         """() => {
             window.__htmxLastBusy = Date.now();
@@ -175,7 +176,7 @@ def wait_until_htmx_is_quiet(page: Page, quiet_ms: int = 800, timeout_s: float =
         }"""
     )
     page.wait_for_function(
-        f"""() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')
+        f"""() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping, [aria-busy="true"]')
                  && Date.now() - window.__htmxLastBusy > {quiet_ms}""",
         timeout=timeout_s * 1000,
     )
