@@ -126,11 +126,11 @@ def test_choose_locale(cookie: str | None, header: str | None, expected: str) ->
 @pytest.mark.parametrize(
     ("count", "expected"),
     [
-        (1, "1 kopstrādes telpa"),
-        (2, "2 kopstrādes telpas"),
-        (11, "11 kopstrādes telpas"),
-        (21, "21 kopstrādes telpa"),
-        (0, "0 kopstrādes telpu"),
+        (1, "1 koprades telpa"),
+        (2, "2 koprades telpas"),
+        (11, "11 koprades telpas"),
+        (21, "21 koprades telpa"),
+        (0, "0 koprades telpu"),
     ],
 )
 def test_latvian_plural_forms(count: int, expected: str) -> None:
