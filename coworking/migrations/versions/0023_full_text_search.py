@@ -1,0 +1,114 @@
+"""full-text search: the listings' words, name and place columns, and their index
+
+Revision ID: 0023
+Revises: 0018
+Create Date: 2026-11-29 05:20:00
+
+``spaces.search_text`` becomes the listing's words (core.text.search_words: folded, letters and digits,
+one space between) instead of its folded text; ``search_name`` and ``search_place`` hold the name's and
+the place's words, which rank the results. The index: an FTS5 table over ``search_text`` on SQLite (external
+content, kept in step by triggers whoever writes), a GIN index over the same words as a tsvector on
+PostgreSQL (kept in step by PostgreSQL itself).
+"""
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from alembic import op
+
+# The one normaliser, imported rather than copied: these columns are derived data, and a later change of
+# the rule (issue #14) brings its own migration to recompute them.
+from coworking.core.text import fold, search_words
+
+revision = "0023"
+down_revision = "0018"
+branch_labels = None
+depends_on = None
+
+BATCH = 5_000
+
+SQLITE_FTS = (
+    # prefix='1 2 3': a word typed so far ("c", "ce", "ces") is a prefix query; these are answered from
+    # their own small indexes instead of a walk over every word that starts so.
+    "CREATE VIRTUAL TABLE spaces_fts USING fts5(search_text, content='spaces', content_rowid='id', "
+    "prefix='1 2 3', tokenize='unicode61')",
+    "INSERT INTO spaces_fts(spaces_fts) VALUES ('rebuild')",
+    # An external-content table forgets a row only when told its old text: the triggers tell it.
+    "CREATE TRIGGER spaces_fts_insert AFTER INSERT ON spaces BEGIN "
+    "INSERT INTO spaces_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER spaces_fts_delete AFTER DELETE ON spaces BEGIN "
+    "INSERT INTO spaces_fts(spaces_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
+    "CREATE TRIGGER spaces_fts_update AFTER UPDATE OF search_text ON spaces BEGIN "
+    "INSERT INTO spaces_fts(spaces_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
+    "INSERT INTO spaces_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+)
+# The same expression as spaces.services.text_match's: PostgreSQL uses the index only for it. The words are
+# taken as they are (no parser, no dictionary), as FTS5 takes them.
+POSTGRES_INDEX = (
+    "CREATE INDEX ix_spaces_search_text ON spaces USING gin (array_to_tsvector(string_to_array(search_text, ' ')))"
+)
+
+
+def _words(*parts: str | None) -> str:
+    return " ".join(word for part in parts for word in search_words(part))
+
+
+def _fill(bind: sa.engine.Connection, columns: Callable[[sa.Row], dict[str, str]]) -> None:
+    """Set every space's search columns to ``columns(row)`` of its texts, in batches."""
+    spaces = sa.table(
+        "spaces",
+        *(sa.column(name) for name in ("id", "name", "town", "region", "description", "description_local")),
+    )
+    rows = bind.execute(sa.select(spaces)).all()
+    for start in range(0, len(rows), BATCH):
+        values = [{"space_id": row.id, **columns(row)} for row in rows[start : start + BATCH]]
+        names = [name for name in values[0] if name != "space_id"]
+        target = sa.table("spaces", sa.column("id"), *(sa.column(name) for name in names))
+        bind.execute(
+            sa.update(target).where(target.c.id == sa.bindparam("space_id")).values({name: sa.bindparam(name) for name in names}),
+            values,
+        )
+
+
+def _word_columns(row: sa.Row) -> dict[str, str]:
+    return {
+        "search_text": _words(row.name, row.town, row.region, row.description, row.description_local),
+        "search_name": _words(row.name),
+        "search_place": _words(row.town, row.region),
+    }
+
+
+def _folded_text(row: sa.Row) -> dict[str, str]:
+    """What 0022 and before stored: the listing's texts folded."""
+    return {"search_text": fold(" ".join(filter(None, (row.name, row.town, row.region, row.description, row.description_local))))}
+
+
+def upgrade() -> None:
+    # Plain ALTER TABLE, not a batch: SQLite would copy the table and lose the R*Tree's triggers.
+    op.add_column(
+        "spaces",
+        sa.Column("search_name", sa.Text().with_variant(sa.Text(collation="C"), "postgresql"), server_default="", nullable=False),
+    )
+    op.add_column("spaces", sa.Column("search_place", sa.Text(), server_default="", nullable=False))
+    bind = op.get_bind()
+    _fill(bind, _word_columns)
+    if bind.dialect.name == "sqlite":
+        for statement in SQLITE_FTS:
+            op.execute(statement)
+    else:
+        op.execute(POSTGRES_INDEX)
+
+
+def downgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        for trigger in ("insert", "delete", "update"):
+            op.execute(f"DROP TRIGGER IF EXISTS spaces_fts_{trigger}")
+        op.execute("DROP TABLE IF EXISTS spaces_fts")
+        op.execute("ALTER TABLE spaces DROP COLUMN search_place")
+        op.execute("ALTER TABLE spaces DROP COLUMN search_name")
+    else:
+        op.execute("DROP INDEX IF EXISTS ix_spaces_search_text")
+        op.drop_column("spaces", "search_place")
+        op.drop_column("spaces", "search_name")
+    _fill(bind, _folded_text)
