@@ -71,6 +71,18 @@ def fill_postgres(url: str, count: int, seed_command: list[str], env: dict[str, 
     )
     if done.returncode != 0:
         raise RuntimeError(f"generate_spaces.py on PostgreSQL failed:\n{done.stdout}\n{done.stderr}")
+    # Planner statistics, as autovacuum would gather them a minute later on a live server: without them
+    # PostgreSQL joins the amenities of one page by scanning all 100,000 links (30 ms instead of 1).
+    from sqlalchemy import text
+
+    from coworking.core.db import make_engine
+
+    engine = make_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
     return time.perf_counter() - started
 
 

@@ -167,13 +167,14 @@ def search_spaces(session: Session, query: SpaceQuery, now: datetime, origin: Or
         return _search_by_distance(session, query, filtered, origin, now)
     total = session.scalar(select(func.count()).select_from(filtered.order_by(None).subquery())) or 0
     _check_page(query, total)
-    spaces = session.scalars(
-        filtered.order_by(*_order(query))
-        .limit(query.per_page)
-        .offset((query.page - 1) * query.per_page)
-        .options(selectinload(Space.amenities), selectinload(Space.shown_photos))
-    ).all()
-    return _page(session, query, spaces, total, now)
+    page = filtered.order_by(*_order(query)).limit(query.per_page).offset((query.page - 1) * query.per_page)
+    loaders = (selectinload(Space.amenities), selectinload(Space.shown_photos))
+    if query.sort != "relevance":
+        return _page(session, query, session.scalars(page.options(*loaders)).all(), total, now)
+    # Ranked: every match is scored and sorted, so sort the ids alone (narrow rows), then read one page.
+    ids = list(session.scalars(page.with_only_columns(Space.id)))
+    by_id = {space.id: space for space in session.scalars(select(Space).where(Space.id.in_(ids)).options(*loaders))}
+    return _page(session, query, [by_id[space_id] for space_id in ids], total, now)
 
 
 def _order(query: SpaceQuery) -> tuple:
