@@ -75,6 +75,8 @@ _ORDER = {
 
 # SQLite's FTS5 index of spaces.search_text (migration 0023; triggers keep it in step with every write).
 _FTS = table("spaces_fts", column("rowid"))
+# PostgreSQL's: spaces.search_vector, the words of search_text as a tsvector (migration 0023).
+_SEARCH_VECTOR = literal_column("spaces.search_vector")
 
 
 def text_match(words: Sequence[str], dialect: str) -> ColumnElement[bool]:
@@ -85,9 +87,8 @@ def text_match(words: Sequence[str], dialect: str) -> ColumnElement[bool]:
         # Each word a quoted prefix phrase ("cesi"*); side by side they must all match.
         phrase = " ".join(f'"{word}"*' for word in words)
         return Space.id.in_(select(_FTS.c.rowid).where(literal_column("spaces_fts").op("MATCH")(phrase)))
-    # The index's own expression (a literal separator, not a parameter: the planner must recognise it).
-    document = func.array_to_tsvector(func.string_to_array(Space.search_text, literal_column("' '")))
-    return document.op("@@")(cast(" & ".join(f"'{word}':*" for word in words), TSQUERY))
+    # The generated column of migration 0023 (not in the model: SQLite has no such type), with its GIN index.
+    return _SEARCH_VECTOR.op("@@")(cast(" & ".join(f"'{word}':*" for word in words), TSQUERY))
 
 
 def relevance(words: Sequence[str]) -> ColumnElement[int]:
@@ -165,14 +166,33 @@ def search_spaces(session: Session, query: SpaceQuery, now: datetime, origin: Or
     filtered = filtered_spaces(query, now, session.get_bind().dialect.name)
     if origin is not None:
         return _search_by_distance(session, query, filtered, origin, now)
-    total = session.scalar(select(func.count()).select_from(filtered.order_by(None).subquery())) or 0
-    _check_page(query, total)
-    page = filtered.order_by(*_order(query)).limit(query.per_page).offset((query.page - 1) * query.per_page)
     loaders = (selectinload(Space.amenities), selectinload(Space.shown_photos))
-    if query.sort != "relevance":
-        return _page(session, query, session.scalars(page.options(*loaders)).all(), total, now)
-    # Ranked: every match is scored and sorted, so sort the ids alone (narrow rows), then read one page.
-    ids = list(session.scalars(page.with_only_columns(Space.id)))
+    offset = (query.page - 1) * query.per_page
+    if query.sort == "relevance" and query_words(query):
+        return _ranked_page(session, query, filtered, offset, loaders, now)
+    total = _count(session, filtered)
+    _check_page(query, total)
+    page = filtered.order_by(*_order(query)).limit(query.per_page).offset(offset)
+    return _page(session, query, session.scalars(page.options(*loaders)).all(), total, now)
+
+
+def _count(session: Session, filtered: Select) -> int:
+    return session.scalar(select(func.count()).select_from(filtered.order_by(None).subquery())) or 0
+
+
+def _ranked_page(session: Session, query: SpaceQuery, filtered: Select, offset: int, loaders: tuple, now: datetime) -> SearchPage:
+    """One page by relevance. Every match is scored and sorted anyway, so one statement does it all: the ids
+    alone (narrow rows to sort) with the count of all matches beside them (``count(*) OVER ()``, taken before
+    the LIMIT): the index is searched once, not once for the count and once for the page."""
+    rows = session.execute(
+        filtered.with_only_columns(Space.id, func.count().over().label("total"))
+        .order_by(*_order(query))
+        .limit(query.per_page)
+        .offset(offset)
+    ).all()
+    total = rows[0].total if rows else _count(session, filtered)  # past the last page: how many there are
+    _check_page(query, total)
+    ids = [row.id for row in rows]
     by_id = {space.id: space for space in session.scalars(select(Space).where(Space.id.in_(ids)).options(*loaders))}
     return _page(session, query, [by_id[space_id] for space_id in ids], total, now)
 
