@@ -28,10 +28,12 @@ depends_on = None
 BATCH = 5_000
 
 SQLITE_FTS = (
-    # prefix='1 2 3': a word typed so far ("c", "ce", "ces") is a prefix query; these are answered from
-    # their own small indexes instead of a walk over every word that starts so.
+    # Every typed word is a prefix query ("ces"*). FTS5 answers one of up to 6 letters from its own prefix
+    # index, read lazily like a whole word; a longer one by merging the lists of every word that starts so,
+    # in memory, before anything else: "space"* "berg"* on 100,000 spaces took 11.5 ms with prefix='1 2 3',
+    # 1.1 ms with these (the index grew from 15 to 24 MB).
     "CREATE VIRTUAL TABLE spaces_fts USING fts5(search_text, content='spaces', content_rowid='id', "
-    "prefix='1 2 3', tokenize='unicode61')",
+    "prefix='1 2 3 4 5 6', tokenize='unicode61')",
     "INSERT INTO spaces_fts(spaces_fts) VALUES ('rebuild')",
     # An external-content table forgets a row only when told its old text: the triggers tell it.
     "CREATE TRIGGER spaces_fts_insert AFTER INSERT ON spaces BEGIN "
