@@ -4,6 +4,8 @@
     python benchmarks/run.py --pages      # only the pages part (about 1 minute)
     python benchmarks/run.py --map        # only the map part (100,000 synthetic spaces)
     python benchmarks/run.py --quick      # 2 s per endpoint
+    python benchmarks/run.py --search --postgres postgresql://postgres@127.0.0.1/postgres
+                                          # only the text search, 100,000 spaces, SQLite and PostgreSQL
     python benchmarks/run.py --duration 10 --tool python
 
 What it does, start to finish:
@@ -46,6 +48,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import search as search_part  # benchmarks/search.py (this folder is on sys.path when run as a script)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -624,6 +628,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pages", action="store_true", help="run the pages part (default: both parts)")
     parser.add_argument("--map", action="store_true", help="run the map part (default: both parts)")
     parser.add_argument(
+        "--search",
+        action="store_true",
+        help="run the text search part (100,000 spaces, 1 connection; default: with the other parts)",
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("COWORKING_BENCH_POSTGRES_URL", ""),
+        help="a PostgreSQL server URL: the search part also runs on a throw-away database there "
+        "(default: COWORKING_BENCH_POSTGRES_URL; without one the search part runs on SQLite only)",
+    )
+    parser.add_argument(
         "--count",
         type=int,
         default=SYNTHETIC_SPACES,
@@ -655,8 +670,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if not 0 <= args.count <= 1_000_000:
         parser.error("--count must be in [0, 1000000]")
     args.threads = min(args.threads, args.connections)
-    if not args.pages and not args.map:
-        args.pages = args.map = True
+    if not args.pages and not args.map and not args.search:
+        args.pages = args.map = args.search = True
     return args
 
 
@@ -841,6 +856,23 @@ def run_map(runner: Runner) -> tuple[list[Result], list[Probe]]:
     return results, probes
 
 
+def run_search(runner: Runner, databases: list[tuple[str, str]]) -> tuple[list[tuple[str, Result]], dict]:
+    """Each search line at 1 connection on each (database label, server name), after the bare JSON baseline."""
+    baseline = runner.measure(MAP_BASELINE[0], "bare", MAP_BASELINE[1], 1, 1)
+    results: list[tuple[str, Result]] = [("-", baseline)]
+    found: dict[tuple[str, str], str] = {}
+    for database, which in databases:
+        base = runner.servers[which].base_url
+        _get(base + search_part.SEARCH_LINES[0][1])  # imports and caches of a fresh process: not the line's cost
+        for label, path, _ in search_part.SEARCH_LINES:
+            found[(database, label)] = search_part.found(_get, base, path)
+            print(f"  [{database}]", end="")
+            results.append((database, runner.measure(label, which, path, 1, 1)))
+    for _, result in results:
+        result.ratio_to_bare = round(result.rps / baseline.rps, 4) if baseline.rps else None
+    return results, found
+
+
 def verdict(result: Result, yes: str, no: str) -> str:
     """Whether a GeoJSON line meets the p95 target; a line with no completed request meets nothing."""
     if not result.requests:
@@ -886,6 +918,9 @@ def main(argv: list[str] | None = None) -> int:
 
     pages: list[Result] = []
     map_results: list[Result] = []
+    search_results: list[tuple[str, Result]] = []
+    search_found: dict = {}
+    postgres_seconds: float | None = None
     probes: list[Probe] = []
     generated: dict | None = None
     with tempfile.TemporaryDirectory(prefix="coworking-bench-") as tmp:
@@ -902,7 +937,7 @@ def main(argv: list[str] | None = None) -> int:
         print("  " + seeded.stdout.strip())
 
         map_env = None
-        if args.map:
+        if args.map or args.search:
             map_db = tmpdir / "map.db"
             copy_sqlite(tmpdir / "bench.db", map_db)
             print(f"Adding {args.count:,} synthetic spaces to a copy (seed/generate_spaces.py) ...")
@@ -915,8 +950,23 @@ def main(argv: list[str] | None = None) -> int:
                 print("  ANALYZE run on the map database (--analyze).")
             map_env = app_env(dict(os.environ), map_db, tmpdir / "var-map")
 
+        postgres = search_part.postgres_database(args.postgres) if args.search and args.postgres else None
+        pg_env = None
+        if postgres is not None:
+            pg_url = postgres.__enter__()
+            print(f"Filling a throw-away PostgreSQL database (seed + {args.count:,} synthetic spaces) ...")
+            try:
+                postgres_seconds = search_part.fill_postgres(
+                    pg_url, args.count, coworking_command() + ["seed"], env, ROOT
+                )
+            except BaseException:
+                postgres.__exit__(*sys.exc_info())
+                raise
+            print(f"  done in {postgres_seconds:.0f} s.")
+            pg_env = {**app_env(dict(os.environ), map_db, tmpdir / "var-pg"), "COWORKING_DATABASE_URL": pg_url}
+
         ports: list[int] = []
-        while len(ports) < 3:
+        while len(ports) < 4:
             port = free_port()
             if port not in ports:
                 ports.append(port)
@@ -947,11 +997,13 @@ def main(argv: list[str] | None = None) -> int:
             servers["app"] = Server("app", coworking_command() + serve + [str(ports[1])], ports[1], env, tmpdir)
         if map_env is not None:
             servers["map"] = Server("map", coworking_command() + serve + [str(ports[2])], ports[2], map_env, tmpdir)
+        if pg_env is not None:
+            servers["pg"] = Server("pg", coworking_command() + serve + [str(ports[3])], ports[3], pg_env, tmpdir)
         try:
             for server in servers.values():
                 server.start()
             servers["bare"].wait_ready("/")
-            for name in ("app", "map"):
+            for name in ("app", "map", "pg"):
                 if name in servers:
                     servers[name].wait_ready("/spaces/skola6")
             print("Servers up: " + ", ".join(f"{s.name} {s.base_url}" for s in servers.values()) + ".")
@@ -968,9 +1020,15 @@ def main(argv: list[str] | None = None) -> int:
             if args.map:
                 print(f"Map and distance search ({args.count:,} synthetic spaces + the real seed):")
                 map_results, probes = run_map(runner)
+            if args.search:
+                print(f"\nText search ({args.count:,} synthetic spaces + the real seed, 1 connection):")
+                databases = [("SQLite", "map")] + ([("PostgreSQL", "pg")] if "pg" in servers else [])
+                search_results, search_found = run_search(runner, databases)
         finally:
             for server in servers.values():
                 server.stop()
+            if postgres is not None:
+                postgres.__exit__(None, None, None)
             # The servers' logs outlive the temporary folder: the first place to look when a line is odd.
             logs = RESULTS / "logs"
             logs.mkdir(parents=True, exist_ok=True)
@@ -997,9 +1055,17 @@ def main(argv: list[str] | None = None) -> int:
                 f"  (At {args.connections} connections one worker queues the requests: p95 there is mostly waiting;"
                 " the 1-connection line is the time one request takes.)"
             )
-    if any(r.error_count for r in pages + map_results):
+    if search_results:
+        print()
+        print(search_part.search_table(search_results, search_found, render_table))
+        print(f"\nText search target (p95 < {search_part.TARGET_P95_MS:.0f} ms at 1 connection, 100,000 spaces):")
+        print("\n".join(search_part.summary(search_results)))
+        if not args.postgres:
+            print("  (PostgreSQL not measured: give --postgres URL or COWORKING_BENCH_POSTGRES_URL.)")
+    searched = [r for _, r in search_results]
+    if any(r.error_count for r in pages + map_results + searched):
         print("\nSome requests failed (non-2xx/3xx or socket errors): see 'errors' in the JSON.")
-    if any(r.stalled_first_try or not r.requests for r in pages + map_results):
+    if any(r.stalled_first_try or not r.requests for r in pages + map_results + searched):
         print(
             "Some lines STALLED: the server answered nothing for ~30 s while requests waited for a database"
             " connection (pool_timeouts_in_log); see benchmarks/README.md, 'The stall', and results/logs/."
@@ -1034,6 +1100,16 @@ def main(argv: list[str] | None = None) -> int:
             "max_geojson_bytes": GEOJSON_MAX_BYTES,
             "probes": [asdict(p) for p in probes],
             "results": [asdict(r) for r in map_results],
+        }
+    if args.search:
+        report["search"] = {
+            "databases": "SQLite: the map part's database; PostgreSQL: a throw-away copy filled the same way"
+            + ("" if args.postgres else " (not measured: no --postgres)"),
+            "postgres_fill_seconds": round(postgres_seconds, 1) if postgres_seconds is not None else None,
+            "target_p95_ms": search_part.TARGET_P95_MS,
+            "connections": 1,
+            "results": [{"database": database, **asdict(r)} for database, r in search_results],
+            "found": {f"{database} {label}": n for (database, label), n in search_found.items()},
         }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

@@ -28,13 +28,13 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 from sqlalchemy import delete, func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # runnable from a checkout as a script
 
 from coworking.core.db import make_engine  # noqa: E402
+from coworking.core.text import search_words  # noqa: E402
 from coworking.geo.models import Place  # noqa: E402
 from coworking.migrations import migrate  # noqa: E402
 from coworking.spaces.models import Space, space_amenities  # noqa: E402
@@ -76,33 +76,29 @@ def _jitter(rng: random.Random, latitude: float, longitude: float) -> tuple[floa
     return round(latitude + d_lat, 6), round(longitude + d_lon, 6)
 
 
-def _search_text_of(name: str | None, town: str, region: str | None) -> str:
-    """What Space.refresh_search_text() stores for a synthetic space (without building ORM objects)."""
-    space = SimpleNamespace(name=name, town=town, region=region, description=DESCRIPTION, description_local=None, search_text="")
-    Space.refresh_search_text(space)  # the model's own rule, on a plain object: 100,000 ORM objects cost ~8 s
-    return space.search_text
+class _SearchFields:
+    """The search columns of a synthetic space (Space.search_fields) without their cost per row: the town's
+    and the description's words are computed once per town, the name's (plain ASCII) per space.
 
-
-class _SearchTexts:
-    """search_text per space; the folded town part is computed once per town.
-
-    Exact because the synthetic names are plain ASCII words separated by single spaces, and
-    folding works character by character: fold(name + " " + rest) == fold(name) + " " + fold(rest).
+    Exact because the model puts the name's words first: search_text is the name's words, then the rest.
     """
 
     def __init__(self) -> None:
-        self._rest: dict[tuple[str, str | None], str] = {}
+        self._rest: dict[tuple[str, str | None], tuple[str, str]] = {}
 
-    def __call__(self, name: str, town: str, region: str | None) -> str:
+    def __call__(self, name: str, town: str, region: str | None) -> dict[str, str]:
+        name_words = " ".join(search_words(name))
         rest = self._rest.get((town, region))
+        first = rest is None
         if rest is None:
-            rest = self._rest[(town, region)] = _search_text_of(None, town, region)
-            text = f"{name.lower()} {rest}"
-            # Checked once per town, so a change to the model's rule cannot go unnoticed here.
-            if text != _search_text_of(name, town, region):
-                raise AssertionError("Space.refresh_search_text() changed: update _SearchTexts")
-            return text
-        return f"{name.lower()} {rest}"
+            without_name = Space.search_fields(None, town, region, DESCRIPTION, None)
+            rest = self._rest[(town, region)] = (without_name["search_place"], without_name["search_text"])
+        place, other = rest
+        fields = {"search_text": f"{name_words} {other}".strip(), "search_name": name_words, "search_place": place}
+        # Checked once per town, so a change to the model's rule cannot go unnoticed here.
+        if first and fields != Space.search_fields(name, town, region, DESCRIPTION, None):
+            raise AssertionError("Space.search_fields() changed: update _SearchFields")
+        return fields
 
 
 def generate(
@@ -151,7 +147,7 @@ def generate(
             next_id = (connection.scalar(select(func.max(Space.id))) or 0) + 1
             now = datetime.now(UTC)
             width = max(6, len(str(count)))
-            search_text = _SearchTexts()
+            search_fields = _SearchFields()
 
             space_rows: list[dict] = []
             link_rows: list[dict] = []
@@ -176,7 +172,7 @@ def generate(
                         "desks": rng.randint(4, 40) if rng.random() < 0.6 else None,
                         "internet_download_mbps": rng.choice((30, 100, 300, 500, 1000)) if rng.random() < 0.4 else None,
                         "status": "published",
-                        "search_text": search_text(name, town.name, town.region),
+                        **search_fields(name, town.name, town.region),
                         "version": 1,
                         "created_at": now,
                         "updated_at": now,

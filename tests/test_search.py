@@ -49,12 +49,14 @@ def test_text_search_looks_in_region_and_description_and_needs_every_word(
     assert names(session, q="garden cesis") == []
 
 
-def test_like_wildcards_in_the_query_are_plain_text(session: Session) -> None:
+def test_punctuation_is_not_a_word(session: Session) -> None:
+    """Search looks for words (letters and digits): ``%`` and ``_`` are neither wildcards nor words, and
+    a query of nothing else filters nothing."""
     make_space(session, "Space 100%", "Ogre")
     make_space(session, "Other", "Ogre")
     assert names(session, q="100%") == ["Space 100%"]
-    assert names(session, q="%") == ["Space 100%"]
-    assert names(session, q="_") == []
+    assert names(session, q="%") == ["Other", "Space 100%"]
+    assert names(session, q="_") == ["Other", "Space 100%"]
 
 
 def test_country_and_amenities_filter(session: Session) -> None:

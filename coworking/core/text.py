@@ -21,6 +21,21 @@ def fold(text: str | None) -> str:
     return " ".join(text.casefold().split())
 
 
+# A word of search: a run of letters and digits in the folded text (what SQLite FTS5's unicode61 tokenizer
+# finds in ASCII text). Capped: PostgreSQL refuses a lexeme over 2 KB, and nobody types 60 letters.
+_WORD = re.compile(r"[a-z0-9]+")
+MAX_WORD_LENGTH = 60
+
+
+def search_words(text: str | None) -> list[str]:
+    """The words search indexes and looks for, in order: ``"Cēsis, Vidzeme-2"`` → ``["cesis", "vidzeme", "2"]``.
+
+    Everything else (punctuation, quotes, ``*``, ``-``, ``:``) separates words, so nothing a visitor types
+    reaches a full-text query as an operator. Built on ``fold``: the one normaliser for stored text and queries.
+    """
+    return [word[:MAX_WORD_LENGTH] for word in _WORD.findall(fold(text))]
+
+
 def slugify(text: str) -> str:
     # Transliterated here (as ``fold`` does): python-slugify would otherwise try to import its optional
     # backends for every non-ASCII name, a filesystem search each time (a second per 10,000 imported rows).

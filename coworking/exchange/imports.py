@@ -647,7 +647,7 @@ def _add_all(
             slug=_free_slug(row.name, row.town, taken), country_code=row.country_code, source_url=state.get("source_url"),
             internet_measured_on=date.fromisoformat(measured) if measured else None, version=1, created_at=now, updated_at=now,
             visit_requests_open=True,
-            search_text=Space.search_text_of(state["name"], state["town"], state["region"], state["description"], state["description_local"]),
+            **Space.search_fields(state["name"], state["town"], state["region"], state["description"], state["description_local"]),
         )  # fmt: skip
         values.append(record)
         snapshots.append({**{name: state[name] for name in LISTING_FIELDS}, "photos": [], "community_builders": []})

@@ -36,11 +36,14 @@ METADATA = Base.metadata
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
-    """Autogenerate skips the spatial index (SQLite's R*Tree tables, PostgreSQL's GiST expression
-    index): the models cannot describe them, migration 0002 owns them."""
-    if type_ == "table" and name.startswith("spaces_rtree"):
+    """Autogenerate skips the spatial and the full-text indexes (SQLite's R*Tree and FTS5 tables,
+    PostgreSQL's GiST expression index, its generated tsvector column and GIN index): the models cannot
+    describe them, migrations 0002 and 0023 own them."""
+    if type_ == "table" and name.startswith(("spaces_rtree", "spaces_fts")):
         return False
-    return not (type_ == "index" and name == "ix_spaces_location")
+    if type_ == "column" and name == "search_vector":
+        return False
+    return not (type_ == "index" and name in ("ix_spaces_location", "ix_spaces_search_vector"))
 
 
 def alembic_config(url: str) -> Config:

@@ -22,7 +22,7 @@ from coworking.core.errors import InvalidInput
 from coworking.core.i18n import is_country_code
 from coworking.core.mail import queue_mail
 from coworking.core.models import utcnow
-from coworking.core.text import fold
+from coworking.core.text import fold, search_words
 from coworking.core.vocabulary import N_
 from coworking.geo.distance import box_around, sphere_km
 from coworking.moderation.models import DigestSent, Submission
@@ -95,7 +95,9 @@ def claim_space(db: Session, actor: Actor, space: Space, role: str, public_name:
 def likely_duplicates(db: Session, name: str, town: str, country_code: str, point: tuple[float, float] | None) -> list[Space]:
     """Listed spaces that may be the one proposed: a name a few letters (or at most two words) apart,
     folded as search folds, in the same town or within 1 km."""
-    near = [func.lower(Space.town) == town.lower(), Space.search_text.like(f"%{fold(town)}%")]
+    near = [func.lower(Space.town) == town.lower()]
+    if town_words := " ".join(search_words(town)):
+        near.append(Space.search_place.like(f"%{town_words}%"))  # words hold no LIKE wildcards
     if point is not None:
         box = box_around(point[0], point[1], DUPLICATE_KM)
         near.append(Space.latitude.between(box.south, box.north) & Space.longitude.between(box.west, box.east))

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    event,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from coworking.activities.models import Activity
 from coworking.core.images import EXTENSION as PHOTO_EXTENSION
 from coworking.core.models import Base, Timestamped, utcnow
-from coworking.core.text import fold
+from coworking.core.text import search_words
 
 space_amenities = Table(
     "space_amenities",
@@ -102,8 +103,15 @@ class Space(Timestamped, Base):
     # Whether residents may ask for a visit from the space's page (its builders switch it; not a listing
     # fact: not in its revisions).
     visit_requests_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    # Folded (lower-case ASCII) name, town, region, description: accent-insensitive search.
+    # The words of name, town, region and descriptions, folded (core.text.search_words), one space between:
+    # what full-text search indexes (SQLite FTS5 and PostgreSQL GIN, migration 0023, kept in step by the
+    # database itself). The name's and the place's words alone rank the results (spaces.services).
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # Byte order ("C") on PostgreSQL, as SQLite compares: ties are ordered by it the same way on both.
+    search_name: Mapped[str] = mapped_column(
+        Text().with_variant(Text(collation="C"), "postgresql"), default="", server_default=""
+    )
+    search_place: Mapped[str] = mapped_column(Text, default="", server_default="")
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     amenities: Mapped[list[Amenity]] = relationship(secondary=space_amenities, order_by=Amenity.position)
@@ -129,12 +137,25 @@ class Space(Timestamped, Base):
     __mapper_args__ = {"version_id_col": version}
 
     def refresh_search_text(self) -> None:
-        self.search_text = Space.search_text_of(self.name, self.town, self.region, self.description, self.description_local)
+        """Set the search columns from the listing's texts: every write of those texts calls this (or
+        ``search_fields`` for rows written without objects) before it flushes."""
+        fields = Space.search_fields(self.name, self.town, self.region, self.description, self.description_local)
+        self.search_text, self.search_name, self.search_place = fields["search_text"], fields["search_name"], fields["search_place"]
 
     @staticmethod
-    def search_text_of(*parts: str | None) -> str:
-        """What search compares: name, town, region and descriptions, folded."""
-        return fold(" ".join(filter(None, parts)))
+    def search_fields(
+        name: str | None, town: str | None, region: str | None, description: str | None, description_local: str | None
+    ) -> dict[str, str]:
+        """The search columns of a listing with these texts: its words (name, then place, then descriptions),
+        the name's words and the place's (town and region)."""
+        name_words = search_words(name)
+        place_words = search_words(town) + search_words(region)
+        other_words = search_words(description) + search_words(description_local)
+        return {
+            "search_text": " ".join(name_words + place_words + other_words),
+            "search_name": " ".join(name_words),
+            "search_place": " ".join(place_words),
+        }
 
     @property
     def amenity_codes(self) -> list[str]:
@@ -144,6 +165,14 @@ class Space(Timestamped, Base):
     def has_fibre(self) -> bool | None:
         """Fibre is one amenity; None while nothing is known about the space's amenities."""
         return ("fibre" in self.amenity_codes) if self.amenities else None
+
+
+@event.listens_for(Space, "before_insert")
+@event.listens_for(Space, "before_update")
+def _keep_search_columns(mapper, connection, space: Space) -> None:  # noqa: ANN001 - SQLAlchemy's event signature
+    """Whatever ORM write changes a listing's texts also changes its search columns (and so, through the
+    database, its full-text index): no caller can forget. Writes without objects use ``search_fields``."""
+    space.refresh_search_text()
 
 
 class CommunityBuilder(Timestamped, Base):

@@ -18,6 +18,7 @@ from litestar.params import QueryParameter
 
 from coworking.core.errors import InvalidInput
 from coworking.core.i18n import is_country_code
+from coworking.core.text import search_words
 from coworking.core.vocabulary import N_
 from coworking.geo.distance import BoundingBox, parse_bbox
 from coworking.spaces.vocabulary import AMENITY_CODES
@@ -27,6 +28,7 @@ MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 SORTS = {
     "distance": N_("Distance"),
+    "relevance": N_("Best match"),
     "name": N_("Name"),
     "town": N_("Town"),
     "country": N_("Country"),
@@ -113,7 +115,10 @@ def provide_search_params(
     bbox: Annotated[str | None, QueryParameter(description="Only spaces in this box: west,south,east,north.")] = None,
     sort: Annotated[
         str | None,
-        QueryParameter(description="distance (default with near or from/to), name, town, country or updated."),
+        QueryParameter(
+            description="distance (default with near or from/to), relevance (default with words in q), name, town, "
+            "country or updated."
+        ),
     ] = None,
     page: Annotated[str | None, QueryParameter(description="Page number, from 1.")] = None,
     per_page: Annotated[str | None, QueryParameter(description="Results per page, 1–100 (20).")] = None,
@@ -190,7 +195,7 @@ class SpaceQuery:
 
     @property
     def default_sort(self) -> str:
-        return "distance" if self.by_distance else "name"
+        return default_sort(self.q, self.by_distance)
 
     def params(self, **changes: object) -> list[tuple[str, str]]:
         """Query-string pairs for this query with ``changes`` applied (for pagination and links)."""
@@ -224,6 +229,13 @@ class SpaceQuery:
 
 def _km_param(value: float) -> str:
     return f"{value:g}"
+
+
+def default_sort(text: str, by_distance: bool) -> str:
+    """Nearest first from a place or along a route, else the best match for words, else by name."""
+    if by_distance:
+        return "distance"
+    return "relevance" if search_words(text) else "name"
 
 
 def build_space_query(params: FilterParams) -> SpaceQuery:
@@ -272,7 +284,7 @@ def build_space_query(params: FilterParams) -> SpaceQuery:
         except ValueError:
             errors["bbox"] = N_("The map area must be four numbers: west, south, east, north.")
     by_distance = bool(near or route_from)
-    sort_key = search.sort.strip() or ("distance" if by_distance else "name")
+    sort_key = search.sort.strip() or default_sort(text, by_distance)
     if sort_key not in SORTS:
         errors["sort"] = N_("Unknown sort order.")
     elif sort_key == "distance" and not by_distance:

@@ -8,7 +8,24 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from geopy.geocoders.base import Geocoder
-from sqlalchemy import ColumnElement, Float, Select, and_, bindparam, column, exists, func, select, table, text
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    and_,
+    bindparam,
+    case,
+    cast,
+    column,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -19,7 +36,7 @@ from coworking.activities.services import is_upcoming_clause, occurrence, occurr
 from coworking.core.errors import InvalidInput
 from coworking.core.i18n import timezone_for_country, today_in
 from coworking.core.models import to_struct, utcnow
-from coworking.core.text import fold, slugify
+from coworking.core.text import search_words, slugify
 from coworking.core.vocabulary import N_
 from coworking.geo.distance import (
     BoundingBox,
@@ -56,15 +73,53 @@ _ORDER = {
 }
 
 
-def _like_escape(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+# SQLite's FTS5 index of spaces.search_text (migration 0023; triggers keep it in step with every write).
+_FTS = table("spaces_fts", column("rowid"))
+# PostgreSQL's: spaces.search_vector, the words of search_text as a tsvector (migration 0023).
+_SEARCH_VECTOR = literal_column("spaces.search_vector")
+
+
+def text_match(words: Sequence[str], dialect: str) -> ColumnElement[bool]:
+    """Spaces having, for each of ``words``, a word that starts with it (``cesi`` finds Cēsis), from the
+    full-text index: FTS5 on SQLite, the GIN index of migration 0023 on PostgreSQL. ``words`` come from
+    ``search_words`` (letters and digits only), so quoting them is all the escaping either syntax needs."""
+    if dialect == "sqlite":
+        # Each word a quoted prefix phrase ("cesi"*); side by side they must all match.
+        phrase = " ".join(f'"{word}"*' for word in words)
+        return Space.id.in_(select(_FTS.c.rowid).where(literal_column("spaces_fts").op("MATCH")(phrase)))
+    # The generated column of migration 0023 (not in the model: SQLite has no such type), with its GIN index.
+    return _SEARCH_VECTOR.op("@@")(cast(" & ".join(f"'{word}':*" for word in words), TSQUERY))
+
+
+def relevance(words: Sequence[str]) -> ColumnElement[int]:
+    """How well a found space matches ``words``, best first: 0 the name is the words, 1 the name starts
+    with them, 2 each is (the start of) a word of the name, 3 of the name or the place (town, region),
+    4 found in the descriptions only. Ties go by ``search_name`` then id (``_ORDER["relevance"]``).
+
+    Computed here, not by FTS5's bm25 or PostgreSQL's ts_rank, so both databases give the same order."""
+    typed = " ".join(words)
+    name_words = literal(" ") + Space.search_name
+    place_words = name_words + literal(" ") + Space.search_place
+    # Words hold letters and digits only: nothing in them is a LIKE wildcard.
+    return case(
+        (Space.search_name == typed, 0),
+        (Space.search_name.like(f"{typed}%"), 1),
+        (and_(*(name_words.like(f"% {word}%") for word in words)), 2),
+        (and_(*(place_words.like(f"% {word}%") for word in words)), 3),
+        else_=4,
+    )
+
+
+def query_words(query: SpaceQuery) -> list[str]:
+    """The distinct words of the query's text; none (no text filter) when it holds no letter or digit."""
+    return list(dict.fromkeys(search_words(query.q)))
 
 
 def filtered_spaces(query: SpaceQuery, now: datetime, dialect: str) -> Select:
     """Published spaces matching the query's filters (not its distance: that is measured after)."""
     statement = select(Space).where(Space.status == "published")
-    for term in fold(query.q).split():
-        statement = statement.where(Space.search_text.like(f"%{_like_escape(term)}%", escape="\\"))
+    if words := query_words(query):
+        statement = statement.where(text_match(words, dialect))
     if query.countries:
         statement = statement.where(Space.country_code.in_(query.countries))
     if query.regions:
@@ -111,15 +166,42 @@ def search_spaces(session: Session, query: SpaceQuery, now: datetime, origin: Or
     filtered = filtered_spaces(query, now, session.get_bind().dialect.name)
     if origin is not None:
         return _search_by_distance(session, query, filtered, origin, now)
-    total = session.scalar(select(func.count()).select_from(filtered.order_by(None).subquery())) or 0
+    loaders = (selectinload(Space.amenities), selectinload(Space.shown_photos))
+    offset = (query.page - 1) * query.per_page
+    if query.sort == "relevance" and query_words(query):
+        return _ranked_page(session, query, filtered, offset, loaders, now)
+    total = _count(session, filtered)
     _check_page(query, total)
-    spaces = session.scalars(
-        filtered.order_by(*_ORDER[query.sort])
+    page = filtered.order_by(*_order(query)).limit(query.per_page).offset(offset)
+    return _page(session, query, session.scalars(page.options(*loaders)).all(), total, now)
+
+
+def _count(session: Session, filtered: Select) -> int:
+    return session.scalar(select(func.count()).select_from(filtered.order_by(None).subquery())) or 0
+
+
+def _ranked_page(session: Session, query: SpaceQuery, filtered: Select, offset: int, loaders: tuple, now: datetime) -> SearchPage:
+    """One page by relevance. Every match is scored and sorted anyway, so one statement does it all: the ids
+    alone (narrow rows to sort) with the count of all matches beside them (``count(*) OVER ()``, taken before
+    the LIMIT): the index is searched once, not once for the count and once for the page."""
+    rows = session.execute(
+        filtered.with_only_columns(Space.id, func.count().over().label("total"))
+        .order_by(*_order(query))
         .limit(query.per_page)
-        .offset((query.page - 1) * query.per_page)
-        .options(selectinload(Space.amenities), selectinload(Space.shown_photos))
+        .offset(offset)
     ).all()
-    return _page(session, query, spaces, total, now)
+    total = rows[0].total if rows else _count(session, filtered)  # past the last page: how many there are
+    _check_page(query, total)
+    ids = [row.id for row in rows]
+    by_id = {space.id: space for space in session.scalars(select(Space).where(Space.id.in_(ids)).options(*loaders))}
+    return _page(session, query, [by_id[space_id] for space_id in ids], total, now)
+
+
+def _order(query: SpaceQuery) -> tuple:
+    if query.sort == "relevance":
+        words = query_words(query)
+        return (relevance(words), Space.search_name, Space.id) if words else _ORDER["name"]
+    return _ORDER[query.sort]
 
 
 def _check_page(query: SpaceQuery, total: int) -> None:
@@ -154,6 +236,7 @@ _SORT_KEYS = {
     "town": lambda row: (row.town, row.name, row.id),
     "country": lambda row: (row.country_code, row.name, row.id),
     "updated": lambda row: (-row.updated_at.timestamp(), row.id),
+    "relevance": lambda row: (row.relevance, row.search_name, row.id),
 }
 # The sphere and the ellipsoid differ by less than 0.5 %: only points in this band need the ellipsoid.
 _SPHERE_MARGIN = 0.006
@@ -186,7 +269,13 @@ def _search_by_distance(
     (or how far along the route) its list is complete, and holds only what lies there."""
     dialect = session.get_bind().dialect.name
     start = (origin.start.latitude, origin.start.longitude)
-    filtered = filtered.with_only_columns(*_CANDIDATE_COLUMNS, *_SORT_COLUMNS[query.sort])
+    if query.sort == "relevance":
+        words = query_words(query)
+        query = query if words else replace(query, sort="name")
+        sort_columns = (relevance(words).label("relevance"), Space.search_name) if words else _SORT_COLUMNS["name"]
+    else:
+        sort_columns = _SORT_COLUMNS[query.sort]
+    filtered = filtered.with_only_columns(*_CANDIDATE_COLUMNS, *sort_columns)
     if origin.end is None:
         found, complete_within = _nearest(session, filtered, dialect, start, origin.km)
         off_route: dict[int, float] = {}
