@@ -72,7 +72,12 @@ def serve(host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        # X-Forwarded-For / -Proto are believed from the reverse proxies named in COWORKING_TRUSTED_PROXIES
+        # only (uvicorn takes the nearest address in X-Forwarded-For that is not a trusted proxy's): the
+        # client's address then reaches rate limits and the security log, and its scheme the site's links.
+        # An empty list trusts no one (the app is reached directly).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
         # JSON logs: the app configures logging (one object per line) and logs each request with its duration.
         **({"log_config": None, "access_log": False} if json_logs else {}),
     )
