@@ -294,3 +294,13 @@ def test_the_example_nginx_conf_names_the_upload_limits() -> None:
     assert len(sizes) == 2
     assert MAX_BYTES + 1024 * 1024 <= sizes[0] <= MAX_BYTES + 3 * 1024 * 1024
     assert MAX_IMPORT_BYTES + 1024 * 1024 <= sizes[1] <= MAX_IMPORT_BYTES + 3 * 1024 * 1024
+
+
+def test_trusted_proxies_are_read_as_a_list_and_default_to_this_machine() -> None:
+    from coworking.core.settings import Settings
+
+    base = {"COWORKING_SECRET_KEY": "not-a-secret", "COWORKING_DATABASE_URL": "sqlite://"}
+    assert Settings.from_env(base).trusted_proxies == ("127.0.0.1", "::1")
+    named = Settings.from_env({**base, "COWORKING_TRUSTED_PROXIES": " 10.0.0.0/24, 10.0.1.5 ,"})
+    assert named.trusted_proxies == ("10.0.0.0/24", "10.0.1.5")
+    assert Settings.from_env({**base, "COWORKING_TRUSTED_PROXIES": ""}).trusted_proxies == ()
