@@ -161,6 +161,37 @@ def serve(name: str, workers: int, env: dict[str, str], log_dir: Path) -> Server
     return Server(name, command, port, env, log_dir)
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) used so far by a process and its descendants, from /proc (0 elsewhere)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(times.get(pid, 0.0) for pid in tree)
+
+
+def measure_with_cpu(runner: Runner, name: str, which: str, path: str, connections: int, view) -> tuple[Result, float]:  # noqa: ANN001
+    """A measured line, and how many cores the server's processes got meanwhile (CPU seconds ÷ wall seconds,
+    warm-up included): on a machine shared with other work, what the workers could use at all."""
+    pid = runner.servers[which].process.pid
+    cpu, wall = tree_cpu_seconds(pid), time.perf_counter()
+    result = runner.measure(name, which, path, connections, 1, view)
+    return result, (tree_cpu_seconds(pid) - cpu) / (time.perf_counter() - wall)
+
+
 def run_workers(runner: Runner, args: argparse.Namespace) -> list[dict]:
     """Each endpoint on one worker and on two, in ``--rounds`` alternating rounds (1, 2, then 2, 1, ...), so
     that the other load on a shared machine, which comes and goes, falls on both alike. The ratio is of the
@@ -168,11 +199,14 @@ def run_workers(runner: Runner, args: argparse.Namespace) -> list[dict]:
     rows = []
     for label, path, view in WORKER_ENDPOINTS:
         runs: dict[str, list[Result]] = {"one": [], "two": []}
+        cores: dict[str, list[float]] = {"one": [], "two": []}
         for round_number in range(args.rounds):
             order = ("one", "two") if round_number % 2 == 0 else ("two", "one")
             for which in order:
                 name = f"{label} [{'1 worker' if which == 'one' else '2 workers'}]"
-                runs[which].append(runner.measure(name, which, path, args.connections, 1, view))
+                result, used = measure_with_cpu(runner, name, which, path, args.connections, view)
+                runs[which].append(result)
+                cores[which].append(used)
         rps = {which: sum(r.requests for r in done) / sum(r.seconds for r in done) for which, done in runs.items()}
         ratio = rps["two"] / rps["one"] if rps["one"] else 0.0
         rows.append(
@@ -183,6 +217,8 @@ def run_workers(runner: Runner, args: argparse.Namespace) -> list[dict]:
                 "p99_ms_one": max(r.p99_ms for r in runs["one"]),
                 "p99_ms_two": max(r.p99_ms for r in runs["two"]),
                 "errors": sum(r.error_count for done in runs.values() for r in done),
+                "cores_one": round(sum(cores["one"]) / len(cores["one"]), 2),
+                "cores_two": round(sum(cores["two"]) / len(cores["two"]), 2),
                 "ratio": round(ratio, 3),
                 "round_ratios": [round(b.rps / a.rps, 3) if a.rps else None for a, b in zip(runs["one"], runs["two"], strict=True)],
                 "passed": ratio >= TARGET_RATIO,
@@ -193,7 +229,10 @@ def run_workers(runner: Runner, args: argparse.Namespace) -> list[dict]:
 
 
 def workers_table(rows: list[dict]) -> str:
-    header = ("endpoint", "1 worker req/s", "p99 ms", "2 workers req/s", "p99 ms", "2 ÷ 1", "each round", f">= {TARGET_RATIO}×", "errors")
+    header = (
+        "endpoint", "1 worker req/s", "p99 ms", "cores", "2 workers req/s", "p99 ms", "cores", "2 ÷ 1", "each round",
+        f">= {TARGET_RATIO}×", "errors",
+    )  # fmt: skip
     return render_table(
         header,
         [
@@ -201,8 +240,10 @@ def workers_table(rows: list[dict]) -> str:
                 row["endpoint"],
                 f"{row['rps_one']:,.0f}",
                 f"{row['p99_ms_one']:.1f}",
+                f"{row['cores_one']:.2f}",
                 f"{row['rps_two']:,.0f}",
                 f"{row['p99_ms_two']:.1f}",
+                f"{row['cores_two']:.2f}",
                 f"{row['ratio']:.2f}×",
                 " ".join(f"{ratio:.2f}" for ratio in row["round_ratios"] if ratio is not None),
                 "yes" if row["passed"] else "NO",
