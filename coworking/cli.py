@@ -106,6 +106,15 @@ def _serve_workers(config: dict, workers: int) -> None:
     import signal
     import time
 
+    # SO_REUSEPORT would let a second `serve` on the same port quietly share it: a plain bind says whether
+    # anything listens there already (SO_REUSEADDR only lets it pass connections closing from a last run).
+    with socket.socket(_family(config["host"]), socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((config["host"], config["port"]))
+        except OSError as error:
+            raise click.ClickException(f"Cannot listen on {config['host']}:{config['port']}: {error}") from error
+
     spawn = multiprocessing.get_context("spawn")
     stopping: list[int] = []
     signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
@@ -141,12 +150,15 @@ def _serve_workers(config: dict, workers: int) -> None:
         raise SystemExit(3)
 
 
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 def _worker(config: dict) -> None:
     """One worker process: its own socket on the shared port, then uvicorn on it."""
     import uvicorn
 
-    family = socket.AF_INET6 if ":" in config["host"] else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(_family(config["host"]), socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((config["host"], config["port"]))

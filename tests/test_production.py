@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from coworking.accounts.models import SecurityEvent, UserSession
 from coworking.accounts.services import create_admin
 from coworking.core.db import make_engine
-from tests.server import REPO_ROOT, free_port, site_env, start, stop
+from tests.server import REPO_ROOT, console_script, free_port, site_env, start, stop
 
 REDIS_URL = os.environ.get("COWORKING_TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
 EMAIL = "operator@example.org"
@@ -174,6 +174,21 @@ def test_two_workers_share_sessions_rate_limits_and_readiness(operator: str, sha
         assert process.poll() is None
     finally:
         stop(process)
+
+
+def test_two_workers_refuse_a_port_already_taken(own_database: str, tmp_path: Path) -> None:
+    """Each worker's socket may share the port with the others (SO_REUSEPORT): a port something else listens on
+    is refused before any worker starts, rather than quietly shared with it."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = site_env(own_database, tmp_path)
+        command = [console_script("coworking"), "serve", "--port", str(port), "--workers", "2"]
+        done = subprocess.run(command, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)  # noqa: S603
+    assert done.returncode != 0 and f"Cannot listen on 127.0.0.1:{port}" in done.stderr
 
 
 # -- docs/deploy/nginx.conf in front of two app processes ---------------------------------------------------
