@@ -24,7 +24,7 @@ import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coworking.accounts.models import SecurityEvent, UserSession
+from coworking.accounts.models import SecurityEvent, User, UserSession
 from coworking.accounts.services import create_admin
 from coworking.core.db import make_engine
 from tests.server import REPO_ROOT, console_script, free_port, site_env, start, stop
@@ -64,6 +64,32 @@ def operator(own_database: str) -> Iterator[str]:
         create_admin(session, None, EMAIL, PASSWORD)
     engine.dispose()
     yield own_database
+
+
+def a_listing_photo(database_url: str, media: Path) -> str:
+    """A published space with one photo (through the app's own upload service); the address of its 800 px copy."""
+    import io
+
+    from PIL import Image
+
+    from coworking.accounts.permissions import Actor
+    from coworking.core.storage import DiskStore
+    from coworking.spaces.photos import add_photo
+    from coworking.spaces.services import to_photo
+    from tests.factories import make_space
+
+    picture = io.BytesIO()
+    Image.new("RGB", (1200, 900), (40, 120, 90)).save(picture, "PNG")
+    engine = make_engine(database_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            space = make_space(session, "Photo Hub")
+            admin = Actor(user_id=session.scalar(select(User.id).where(User.email_key == EMAIL)), is_admin=True)
+            photo = add_photo(session, DiskStore(media), admin, space, picture.getvalue(), "The room")
+            session.commit()
+            return next(copy.url for copy in to_photo(photo).copies if copy.width == 800)
+    finally:
+        engine.dispose()
 
 
 def db_scalar(database_url: str, statement):  # noqa: ANN001, ANN201 - a select, its one value
@@ -234,6 +260,7 @@ def test_the_example_nginx_conf_serves_two_app_processes(operator: str, shared_r
     media = tmp_path / "media"
     processes: list[subprocess.Popen[bytes]] = []
     proxy = None
+    photo = a_listing_photo(operator, media)
     try:
         apps = []
         for name in ("a", "b"):
@@ -287,13 +314,19 @@ def test_the_example_nginx_conf_serves_two_app_processes(operator: str, shared_r
         too_big = browser.post(f"{site}/account/login", content=b"x" * (13 * 1024 * 1024), headers=upload)
         assert too_big.status_code == 413 and "nginx" in too_big.text
 
+        # A photo comes from the app once, then from nginx's cache.
+        first, again = browser.get(f"{site}{photo}"), browser.get(f"{site}{photo}")
+        assert first.status_code == again.status_code == 200 and first.headers["content-type"] == "image/webp"
+        assert (first.headers["x-cache"], again.headers["x-cache"]) == ("MISS", "HIT") and again.content == first.content
+
         # One app process stops: every request still gets its answer from the other.
         stop(processes[0])
         assert [browser.get(f"{site}/account").status_code for _ in range(6)] == [200] * 6
-        # Both stop: pages fail, static files are still served from disk.
+        # Both stop: pages fail; static files are still served from disk, photos seen before from the cache.
         stop(processes[1])
         assert browser.get(f"{site}/").status_code == 502
         assert browser.get(f"{site}/static/css/site.css").status_code == 200
+        assert browser.get(f"{site}{photo}").content == first.content
         browser.close()
     finally:
         if proxy is not None:
