@@ -291,7 +291,8 @@ def test_the_example_nginx_conf_serves_two_app_processes(operator: str, shared_r
 
         css = browser.get(f"{site}/static/css/site.css", headers={"Accept-Encoding": "gzip"})
         assert css.status_code == 200 and css.content == (REPO_ROOT / "static/css/site.css").read_bytes()
-        assert css.headers["content-encoding"] == "gzip" and "max-age=3600" in css.headers["cache-control"]
+        assert css.headers["content-encoding"] == "gzip" and css.headers["cache-control"] == "max-age=3600"
+        assert css.headers["x-content-type-options"] == "nosniff"
         for log in ("app-a.log", "app-b.log"):
             assert "/static/" not in (tmp_path / log).read_text(), "a static file was asked of the app"
 
