@@ -346,6 +346,10 @@ def main(argv: list[str] | None = None) -> int:
                 server.start()
             for server in servers.values():
                 server.wait_ready("/spaces/skola6")
+            # One worker answering is not both: wait for each to have started (uvicorn logs it once per worker).
+            deadline = time.monotonic() + 60
+            while servers["two"].log_count("Application startup complete") < 2 and time.monotonic() < deadline:
+                time.sleep(0.2)
             print(f"Load: {'wrk' if wrk else 'the Python generator'}; load average before: {load_before[0]:.2f}.\n")
             runner = Runner(args, wrk, tmpdir, servers)
             if args.workers:

@@ -100,7 +100,8 @@ def _serve_workers(config: dict, workers: int) -> None:
     uvicorn's own ``--workers`` shares one socket: whichever worker wakes first accepts every connection
     waiting (asyncio accepts in a loop), so a burst of keep-alive connections (a proxy's pool, a load test)
     could all land on one worker while the other idles. This supervisor restarts a worker that dies and stops
-    them all on SIGTERM or SIGINT.
+    them all on SIGTERM or SIGINT. (A worker that crashes takes with it the connections still waiting on its
+    own socket, as well as the requests it was answering.)
     """
     import multiprocessing
     import signal

@@ -135,6 +135,21 @@ def each_on_a_new_connection(
         return list(pool.map(one, range(count)))
 
 
+def wait_for_log(log: Path, text: str, times: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while log.read_text(errors="replace").count(text) < times:
+        assert time.monotonic() < deadline, f"{text!r} was not logged {times} times in {seconds:.0f} s"
+        time.sleep(0.2)
+
+
+def gone(pid: int) -> bool:
+    """The process has ended (a zombie waiting for its parent counts: it holds no socket any more)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
 def request_lines(log: Path, method: str, path: str) -> list[dict]:
     """The app's request log lines (JSON) for one route."""
     lines = []
@@ -154,6 +169,7 @@ def test_two_workers_share_sessions_rate_limits_and_readiness(operator: str, sha
     log = tmp_path / "serve.log"
     process, base = start(env, log, "--workers", "2")
     try:
+        wait_for_log(log, "Application startup complete", 2)  # /healthz answered: one worker; the other, too?
         with httpx.Client(timeout=20) as browser:
             assert sign_in(browser, base).status_code == 303
             session_cookie = browser.cookies["session"]
@@ -190,13 +206,16 @@ def test_two_workers_share_sessions_rate_limits_and_readiness(operator: str, sha
         robots = httpx.get(f"{base}/robots.txt", headers={"X-Forwarded-Proto": "https"})
         assert f"Sitemap: {base}/sitemap.xml" in robots.text
 
-        # A worker killed outright: the other answers at once, and the server starts a new one.
-        os.kill(next(iter(pids)), signal.SIGKILL)
+        # A worker killed outright: once it is gone (the connections waiting on its own socket go with it),
+        # the other answers every request, and the server starts a new one.
+        killed = next(iter(pids))
+        os.kill(killed, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while not gone(killed):
+            assert time.monotonic() < deadline, "the killed worker is still there"
+            time.sleep(0.05)
         assert [r.status_code for r in each_on_a_new_connection(6, lambda c: c.get(f"{base}/healthz"))] == [200] * 6
-        deadline = time.monotonic() + 30
-        while log.read_text(errors="replace").count("Application startup complete") < 3:
-            assert time.monotonic() < deadline, "no new worker replaced the killed one"
-            time.sleep(0.2)
+        wait_for_log(log, "Application startup complete", 3)  # a new worker replaced the killed one
         assert process.poll() is None
     finally:
         stop(process)
