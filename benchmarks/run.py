@@ -7,6 +7,8 @@
     python benchmarks/run.py --search --postgres postgresql://postgres@127.0.0.1/postgres
                                           # only the text search, 100,000 spaces, SQLite and PostgreSQL
     python benchmarks/run.py --duration 10 --tool python
+    python benchmarks/run.py --workers    # 1 vs 2 workers on PostgreSQL + Redis (benchmarks/scale.py)
+    python benchmarks/run.py --soak       # 100 connections for 60 s on 2 workers (benchmarks/scale.py)
 
 What it does, start to finish:
 1. seeds a temporary SQLite database with the real seed data (``coworking seed``);
@@ -627,6 +629,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=20, help="concurrent connections (default 20)")
     parser.add_argument("--pages", action="store_true", help="run the pages part (default: both parts)")
     parser.add_argument("--map", action="store_true", help="run the map part (default: both parts)")
+    parser.add_argument("--workers", action="store_true", help="1 vs 2 workers on PostgreSQL + Redis (scale.py)")
+    parser.add_argument("--soak", action="store_true", help="100 connections for 60 s on 2 workers (scale.py)")
     parser.add_argument(
         "--search",
         action="store_true",
@@ -902,6 +906,12 @@ def target_summary(results: list[Result], probes: list[Probe]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    given = sys.argv[1:] if argv is None else argv
+    if "--workers" in given or "--soak" in given:
+        # Several workers on PostgreSQL + Redis: its own script (its own database and servers), same options.
+        import scale
+
+        return scale.main(given)
     args = parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # progress shows up at once, even in a log file
     # A SIGTERM (e.g. from a CI time limit) unwinds through the finally below, which stops the servers.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import click
 
 from coworking.core.settings import Settings
@@ -66,16 +68,102 @@ def serve(host: str, port: int, workers: int) -> None:
     run_migrations(settings.database_url)
     click.echo(f"Serving on http://{host}:{port}/")
     json_logs = settings.log_format == "json"
-    uvicorn.run(
-        "coworking.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
+    config = {
+        "app": "coworking.app:create_app",
+        "factory": True,
+        "host": host,
+        "port": port,
+        # X-Forwarded-For / -Proto are believed from the reverse proxies named in COWORKING_TRUSTED_PROXIES
+        # only (uvicorn takes the nearest address in X-Forwarded-For that is not a trusted proxy's): the
+        # client's address then reaches rate limits and the security log, and its scheme the site's links.
+        # An empty list trusts no one (the app is reached directly).
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": list(settings.trusted_proxies) or None,
         # JSON logs: the app configures logging (one object per line) and logs each request with its duration.
         **({"log_config": None, "access_log": False} if json_logs else {}),
-    )
+    }
+    if workers > 1 and hasattr(socket, "SO_REUSEPORT"):
+        _serve_workers(config, workers)
+    else:
+        uvicorn.run(**config, workers=workers)
+
+
+# A worker that dies this soon after it started failed to start (its port is taken, the app cannot be
+# imported): starting it again would fail the same way, so the whole server stops instead.
+WORKER_START_SECONDS = 10.0
+
+
+def _serve_workers(config: dict, workers: int) -> None:
+    """``workers`` uvicorn processes, each with a listening socket of its own on the same port (SO_REUSEPORT),
+    so the kernel spreads new connections evenly between them.
+
+    uvicorn's own ``--workers`` shares one socket: whichever worker wakes first accepts every connection
+    waiting (asyncio accepts in a loop), so a burst of keep-alive connections (a proxy's pool, a load test)
+    could all land on one worker while the other idles. This supervisor restarts a worker that dies and stops
+    them all on SIGTERM or SIGINT. (A worker that crashes takes with it the connections still waiting on its
+    own socket, as well as the requests it was answering.)
+    """
+    import multiprocessing
+    import signal
+    import time
+
+    # SO_REUSEPORT would let a second `serve` on the same port quietly share it: a plain bind says whether
+    # anything listens there already (SO_REUSEADDR only lets it pass connections closing from a last run).
+    with socket.socket(_family(config["host"]), socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((config["host"], config["port"]))
+        except OSError as error:
+            raise click.ClickException(f"Cannot listen on {config['host']}:{config['port']}: {error}") from error
+
+    spawn = multiprocessing.get_context("spawn")
+    stopping: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+    signal.signal(signal.SIGINT, lambda signum, _frame: stopping.append(signum))
+
+    def start() -> tuple[multiprocessing.process.BaseProcess, float]:
+        process = spawn.Process(target=_worker, args=(config,), name="coworking-worker")
+        process.start()
+        return process, time.monotonic()
+
+    running = [start() for _ in range(workers)]
+    failed = False
+    while not stopping and not failed:
+        time.sleep(0.5)
+        for index, (process, started) in enumerate(running):
+            if process.is_alive() or stopping:
+                continue
+            if time.monotonic() - started < WORKER_START_SECONDS:
+                click.echo(f"Worker {process.pid} failed to start (exit {process.exitcode}): stopping.", err=True)
+                failed = True
+                break
+            click.echo(f"Worker {process.pid} died (exit {process.exitcode}): starting another.", err=True)
+            running[index] = start()
+    for process, _ in running:
+        if process.is_alive():
+            process.terminate()  # uvicorn finishes the requests in flight, then exits
+    for process, _ in running:
+        process.join(30)
+        if process.is_alive():
+            process.kill()
+            process.join(5)
+    if failed:
+        raise SystemExit(3)
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def _worker(config: dict) -> None:
+    """One worker process: its own socket on the shared port, then uvicorn on it."""
+    import uvicorn
+
+    sock = socket.socket(_family(config["host"]), socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((config["host"], config["port"]))
+    uvicorn.Server(uvicorn.Config(**config)).run(sockets=[sock])
 
 
 @main.command()

@@ -64,6 +64,8 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
+            # Which process wrote it: with `serve --workers N` the lines of N processes interleave.
+            "pid": record.process,
         }
         entry.update({key: value for key, value in record.__dict__.items() if key not in _STANDARD})
         if record.exc_info:

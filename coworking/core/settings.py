@@ -51,6 +51,11 @@ class Settings:
     allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
     # Served over HTTPS (COWORKING_HTTPS=1): cookies are Secure and browsers are told to stay on HTTPS (HSTS).
     https: bool = False
+    # Addresses (or networks, "10.0.0.0/24"; "*" for any) of the reverse proxies in front of the app
+    # (COWORKING_TRUSTED_PROXIES, comma-separated): from them, and only from them, X-Forwarded-For and
+    # X-Forwarded-Proto say who the client is and whether it came over HTTPS. Rate limits and the security
+    # log count that client, not the proxy. The default trusts a proxy on the same machine.
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     # Sessions and rate limits in Redis (shared by every worker) instead of the database.
     redis_url: str | None = None
     # E-mail through this SMTP server (smtp://user:pass@host:587?starttls=1, smtps://…); without it,
@@ -90,6 +95,9 @@ class Settings:
             geocoder_user_agent=env.get("COWORKING_GEOCODER_USER_AGENT", "rural-coworking-directory/0.1"),
             allowed_hosts=_hosts(env.get("COWORKING_ALLOWED_HOSTS")),
             https=env.get("COWORKING_HTTPS", "").lower() in _TRUE,
+            trusted_proxies=tuple(
+                part.strip() for part in env.get("COWORKING_TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if part.strip()
+            ),
             redis_url=env.get("COWORKING_REDIS_URL") or None,
             smtp_url=env.get("COWORKING_SMTP_URL") or None,
             mail_from=env.get("COWORKING_MAIL_FROM", "Rural Coworking Network <noreply@localhost>"),
