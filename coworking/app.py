@@ -41,7 +41,9 @@ from coworking.core.conditional import conditional_get
 from coworking.core.db import make_engine
 from coworking.core.edge import edge
 from coworking.core.errors import handle_exception
+from coworking.core.freshness import VersionReader
 from coworking.core.logs import configure_logging, install_log_escaping, timed
+from coworking.core.pagecache import build_page_store, page_cache
 from coworking.core.ratelimit import build_rate_limiter
 from coworking.core.security import SiteCSRFMiddleware, csrf_config, security_headers
 from coworking.core.settings import Settings
@@ -69,6 +71,7 @@ from coworking.moderation.controllers import (
 from coworking.networks.api import NetworksApi
 from coworking.networks.controllers import NetworkPages
 from coworking.networks.vocabulary import NETWORK_SCOPE_LABELS
+from coworking.pageviews.hooks import PAGE_OF_SPACE, count_cached_view
 from coworking.reports.controllers import PartnerReportPages
 from coworking.reviews.controllers import (
     ReviewModerationPages,
@@ -285,5 +288,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
         **({"logging_config": None} if settings.log_format == "json" else {}),
     )
     # Litestar routes a request before any middleware of its own runs: the edge must come first.
-    app.asgi_handler = timed(edge(conditional_get(app.asgi_handler), settings.allowed_hosts, refuse_at_the_edge))
+    # The page cache inside conditional_get (a cached answer gets its ETag and 304 like any other) and
+    # inside the edge (hosts checked, HEAD made a GET); ahead of routing, so a hit skips all of Litestar.
+    app.state.page_store = (
+        build_page_store(settings.redis_url, settings.page_cache_seconds) if settings.page_cache else None
+    )
+    cached = page_cache(
+        app.asgi_handler,
+        store=app.state.page_store,
+        version=VersionReader(engine, settings.content_version_seconds),
+        seconds=settings.page_cache_seconds,
+        locales=settings.locales,
+        csrf=csrf_config(settings),
+        keep_state=(PAGE_OF_SPACE,),
+        on_hit=count_cached_view,
+    )
+    app.asgi_handler = timed(edge(conditional_get(cached), settings.allowed_hosts, refuse_at_the_edge))
     return app
