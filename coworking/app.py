@@ -36,7 +36,7 @@ from coworking.attendance.vocabulary import ATTENDANCE_STATUSES
 from coworking.calendar.api import CalendarApi
 from coworking.calendar.manage import ActivityPages, SpaceActivityPages, rule_description
 from coworking.calendar.pages import CalendarFeeds, CalendarPages, activity_when
-from coworking.core.cache import TimedCache
+from coworking.core.cache import build_timed_cache
 from coworking.core.conditional import conditional_get
 from coworking.core.db import make_engine
 from coworking.core.edge import edge
@@ -277,10 +277,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "rate_limiter": build_rate_limiter(settings.redis_url, engine),
                 "media": build_media_store(settings.media_dir),
                 "staged_imports": build_media_store(settings.imports_dir),
-                "geocoder": build_geocoder(settings.geocoder, engine, settings.geocoder_user_agent),
-                "map_grids": grid_cache(),
-                # Counts over every space (home, search form, about): a scan worth doing every 30 s, not per request.
-                "directory_counts": TimedCache(seconds=30, max_entries=4),
+                "geocoder": build_geocoder(
+                    settings.geocoder, engine, settings.geocoder_user_agent, settings.redis_url
+                ),
+                "map_grids": grid_cache(settings.redis_url),
+                # Counts over every space (home, search form, about): a scan worth doing every 30 s, not per
+                # request; with Redis, once for every worker.
+                "directory_counts": build_timed_cache(settings.redis_url, "directory-counts", 30, 4),
             }
         ),
         debug=settings.debug,
