@@ -9,13 +9,17 @@ everything those depend on.
 - **Who**: only a request without a session — no cookie but ``lang`` (the language, in the key) and the
   CSRF cookie (a page holding a token is never kept), no Authorization header. Everybody else goes to
   the app, and their 200 answers say ``Cache-Control: private, no-cache``: no shared cache keeps them.
-- **What is kept**: a 200 sent whole, that sets no cookie, has no ``no-store``/``private``, did not put
-  a CSRF token in the page (a route showing a form) and was not made for a signed-in actor. It gets
+- **What is kept**: a 200 sent whole (at most MAX_BODY), that sets no cookie, has no ``no-store`` or
+  ``private`` of its route's own and was not made for a signed-in actor. It gets
   ``Cache-Control: public, max-age=0, s-maxage=N`` (unless its route chose one): a CDN or reverse
   proxy may keep it N seconds, browsers revalidate (ETag, 304).
 - **Key**: the content version (``freshness``: bumped by every write, in its own transaction), scheme,
   host (links and JSON-LD are absolute), path and query, the resolved language (``?lang=``, cookie,
   Accept-Language), gzip or not, Accept, and every HX-* header but the current URL.
+- **Pages with a form** (routes marked ``CSRF_FORM``, e.g. the report form): kept without the token (a
+  mark in its place, uncompressed) and sent with the visitor's own token put in: their cookie's if it is
+  valid, else a new one with its cookie, as SiteCSRFMiddleware does. Such answers say
+  ``Cache-Control: private, no-store``, cached or not.
 - **Where**: in this process (bounded: entries and bytes, least recently used go first) or in Redis when
   COWORKING_REDIS_URL is set (every worker shares it; entries expire after N seconds).
 - **After a hit**: ``on_hit`` gets the request state the app noted on the miss (``keep_state``): the page
