@@ -46,6 +46,7 @@ from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash, gen
 from litestar.types import ASGIApp, Empty, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
+from coworking.core.conditional import etag_of
 from coworking.core.i18n import LANGUAGE_COOKIE, LANGUAGE_PARAMETER, choose_locale
 from coworking.core.security import CSRF_COOKIE, CSRF_FORM
 
@@ -274,6 +275,23 @@ def page_cache(
         ).hexdigest()
         return f"{version()}:{digest}"
 
+    # The cookie SiteCSRFMiddleware sets (Litestar's Cookie, the same attributes), built once with a mark
+    # where each new token goes.
+    cookie_header = (
+        Cookie(
+            key=csrf.cookie_name,
+            value="TOKEN-MARK",
+            path=csrf.cookie_path,
+            secure=csrf.cookie_secure,
+            httponly=csrf.cookie_httponly,
+            samesite=csrf.cookie_samesite,
+            domain=csrf.cookie_domain,
+        )
+        .to_header(header="")
+        .encode("latin-1")
+        .replace(b"TOKEN-MARK", TOKEN_MARK)
+    )
+
     def form_token(scope: Scope) -> tuple[str, bool]:
         """The visitor's CSRF token for a page with a form: their cookie's, if it is valid, else a new one
         (True: the answer must set the cookie), as SiteCSRFMiddleware decides on a miss."""
@@ -299,16 +317,7 @@ def page_cache(
                 body = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
             headers = [*headers, (b"content-length", str(len(body)).encode("ascii"))]
             if new:
-                cookie = Cookie(
-                    key=csrf.cookie_name,
-                    value=token,
-                    path=csrf.cookie_path,
-                    secure=csrf.cookie_secure,
-                    httponly=csrf.cookie_httponly,
-                    samesite=csrf.cookie_samesite,
-                    domain=csrf.cookie_domain,
-                )
-                headers.append((b"set-cookie", cookie.to_header(header="").encode("latin-1")))
+                headers.append((b"set-cookie", cookie_header.replace(TOKEN_MARK, token.encode("ascii"))))
         await send({"type": "http.response.start", "status": entry.status, "headers": headers})
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
@@ -407,6 +416,10 @@ def page_cache(
             headers = [(name, value) for name, value in headers if name.lower() not in dropped]
         elif token is not Empty:
             return  # a token in a page whose route does not say it shows a form: never kept
+        else:
+            # The tag conditional_get gives this answer, computed once: a hit carries it (and is not hashed again).
+            gzipped = _header(headers, b"content-encoding") == b"gzip"
+            headers.append((b"etag", etag_of(body, gzipped)))
         kept = {name: state[name] for name in keep_state if name in state}
         store.put(key, Entry(start["status"], headers, body, kept, scope.get("path_template"), form_page))  # type: ignore[union-attr]
 
