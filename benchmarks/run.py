@@ -876,6 +876,14 @@ def run_pages(runner: Runner, builder_cookie: str) -> list[Result]:
         result.baseline = baseline or label
         result.target = target
         results[label] = result
+    # The baselines once more at the end: on a machine shared with other work one short load can land in a
+    # busy second. Each ratio divides by the better of the two (never flattering the site).
+    for label, which, path, baseline, _target, _signed_in in ENDPOINTS:
+        if baseline is None:
+            again = runner.measure(f"{label} again", which, path, args.connections, args.threads)
+            if again.rps > results[label].rps:
+                again.endpoint = label
+                results[label] = again
     for result in results.values():
         bare = results[result.baseline].rps
         result.ratio_to_bare = round(result.rps / bare, 4) if bare else None

@@ -166,6 +166,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     install_log_escaping()
     configure_logging(settings.log_format)
     engine = make_engine(settings.database_url, pool_pre_ping=True)
+    # The content version is read on the event loop: from a connection of its own, never from the requests'
+    # pool, where it could wait for a connection held by a request that waits for the loop (the stall,
+    # benchmarks/README.md). Only the loop's thread uses it, so its one connection is always free.
+    version_engine = make_engine(settings.database_url, pool_size=1, max_overflow=0, pool_pre_ping=True)
     database = SQLAlchemySyncConfig(
         engine_instance=engine,
         session_config=SyncSessionConfig(expire_on_commit=False),
@@ -261,7 +265,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers={Exception: handle_exception},
         # The engine is the app's own: its connections close with it.
-        on_shutdown=[engine.dispose],
+        on_shutdown=[engine.dispose, version_engine.dispose],
         before_send=[security_headers(settings)],
         state=State(
             {
@@ -299,7 +303,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     cached = page_cache(
         app.asgi_handler,
         store=app.state.page_store,
-        version=VersionReader(engine, settings.content_version_seconds),
+        version=VersionReader(version_engine, settings.content_version_seconds),
         seconds=settings.page_cache_seconds,
         locales=settings.locales,
         csrf=csrf_config(settings),

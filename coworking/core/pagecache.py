@@ -230,7 +230,8 @@ def page_cache(
     public_cache_control = f"public, max-age=0, s-maxage={int(seconds)}".encode("ascii")
 
     def anonymous_key(scope: Scope) -> str | None:
-        """The cache key for an anonymous GET, or None when the request is not anonymous."""
+        """The cache key for an anonymous GET ("" with no store: nothing to look up), or None when the
+        request is not anonymous."""
         path = scope["path"]
         language_cookie = None
         accept_language = accept = encoding = host = b""
@@ -252,6 +253,8 @@ def page_cache(
                 encoding = value
             elif name.startswith(b"hx-") and name != b"hx-current-url":
                 htmx.append(name + b"=" + value)
+        if store is None:
+            return ""
         query = scope.get("query_string", b"")
         locale = choose_locale(
             language_cookie.decode("latin-1") if language_cookie is not None else None,
