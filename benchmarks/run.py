@@ -882,7 +882,7 @@ def run_pages(runner: Runner, builder_cookie: str) -> list[Result]:
         if baseline is None:
             again = runner.measure(f"{label} again", which, path, args.connections, args.threads)
             if again.rps > results[label].rps:
-                again.endpoint = label
+                again.endpoint, again.baseline = label, label
                 results[label] = again
     for result in results.values():
         bare = results[result.baseline].rps
