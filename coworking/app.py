@@ -36,12 +36,14 @@ from coworking.attendance.vocabulary import ATTENDANCE_STATUSES
 from coworking.calendar.api import CalendarApi
 from coworking.calendar.manage import ActivityPages, SpaceActivityPages, rule_description
 from coworking.calendar.pages import CalendarFeeds, CalendarPages, activity_when
-from coworking.core.cache import TimedCache
+from coworking.core.cache import build_timed_cache
 from coworking.core.conditional import conditional_get
 from coworking.core.db import make_engine
 from coworking.core.edge import edge
 from coworking.core.errors import handle_exception
+from coworking.core.freshness import VersionReader
 from coworking.core.logs import configure_logging, install_log_escaping, timed
+from coworking.core.pagecache import build_page_store, page_cache
 from coworking.core.ratelimit import build_rate_limiter
 from coworking.core.security import SiteCSRFMiddleware, csrf_config, security_headers
 from coworking.core.settings import Settings
@@ -69,6 +71,7 @@ from coworking.moderation.controllers import (
 from coworking.networks.api import NetworksApi
 from coworking.networks.controllers import NetworkPages
 from coworking.networks.vocabulary import NETWORK_SCOPE_LABELS
+from coworking.pageviews.hooks import PAGE_OF_SPACE, count_cached_view
 from coworking.reports.controllers import PartnerReportPages
 from coworking.reviews.controllers import (
     ReviewModerationPages,
@@ -163,6 +166,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     install_log_escaping()
     configure_logging(settings.log_format)
     engine = make_engine(settings.database_url, pool_pre_ping=True)
+    # The content version is read on the event loop: from a connection of its own, never from the requests'
+    # pool, where it could wait for a connection held by a request that waits for the loop (the stall,
+    # benchmarks/README.md). Only the loop's thread uses it, so its one connection is always free.
+    version_engine = make_engine(settings.database_url, pool_size=1, max_overflow=0, pool_pre_ping=True)
     database = SQLAlchemySyncConfig(
         engine_instance=engine,
         session_config=SyncSessionConfig(expire_on_commit=False),
@@ -258,7 +265,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers={Exception: handle_exception},
         # The engine is the app's own: its connections close with it.
-        on_shutdown=[engine.dispose],
+        on_shutdown=[engine.dispose, version_engine.dispose],
         before_send=[security_headers(settings)],
         state=State(
             {
@@ -274,10 +281,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "rate_limiter": build_rate_limiter(settings.redis_url, engine),
                 "media": build_media_store(settings.media_dir),
                 "staged_imports": build_media_store(settings.imports_dir),
-                "geocoder": build_geocoder(settings.geocoder, engine, settings.geocoder_user_agent),
-                "map_grids": grid_cache(),
-                # Counts over every space (home, search form, about): a scan worth doing every 30 s, not per request.
-                "directory_counts": TimedCache(seconds=30, max_entries=4),
+                "geocoder": build_geocoder(
+                    settings.geocoder, engine, settings.geocoder_user_agent, settings.redis_url
+                ),
+                "map_grids": grid_cache(settings.redis_url),
+                # Counts over every space (home, search form, about): a scan worth doing every 30 s, not per
+                # request; with Redis, once for every worker.
+                "directory_counts": build_timed_cache(settings.redis_url, "directory-counts", 30, 4),
             }
         ),
         debug=settings.debug,
@@ -285,5 +295,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
         **({"logging_config": None} if settings.log_format == "json" else {}),
     )
     # Litestar routes a request before any middleware of its own runs: the edge must come first.
-    app.asgi_handler = timed(edge(conditional_get(app.asgi_handler), settings.allowed_hosts, refuse_at_the_edge))
+    # The page cache inside conditional_get (a cached answer gets its ETag and 304 like any other) and
+    # inside the edge (hosts checked, HEAD made a GET); ahead of routing, so a hit skips all of Litestar.
+    app.state.page_store = (
+        build_page_store(settings.redis_url, settings.page_cache_seconds) if settings.page_cache else None
+    )
+    cached = page_cache(
+        app.asgi_handler,
+        store=app.state.page_store,
+        version=VersionReader(version_engine, settings.content_version_seconds),
+        seconds=settings.page_cache_seconds,
+        locales=settings.locales,
+        csrf=csrf_config(settings),
+        keep_state=(PAGE_OF_SPACE,),
+        on_hit=count_cached_view,
+    )
+    app.asgi_handler = timed(edge(conditional_get(cached), settings.allowed_hosts, refuse_at_the_edge))
     return app

@@ -14,6 +14,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+# Its listeners bump the content version on every write of any session (site, CLI, tests).
+from coworking.core import freshness as _freshness  # noqa: F401
+
 _DRIVERS = {
     "postgresql": "postgresql+psycopg",
     "postgres": "postgresql+psycopg",

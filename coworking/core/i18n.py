@@ -20,6 +20,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
+from markupsafe import Markup, escape
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
 # An address in one language: ``?lang=lv``.
@@ -27,6 +28,8 @@ LANGUAGE_PARAMETER = "lang"
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"en": "English", "lv": "Latviešu"}
 FORMAT_LOCALES = {"en": "en_GB"}
+# Labels kept translated and escaped per language (templates' own strings: a few hundred).
+MAX_ESCAPED = 5000
 
 
 @cache
@@ -83,6 +86,17 @@ class Translator:
         self._translations = translations_for(locale)
         # Dates and numbers as Europeans write them: British English, not the US default of "en".
         self._babel_locale = Locale.parse(FORMAT_LOCALES.get(locale, locale))
+        self._escaped: dict[str, Markup] = {}
+
+    def escaped(self, message: str) -> Markup:
+        """``message`` translated and HTML-escaped, as templates show a label: kept (a bounded number), since
+        the same few hundred labels are asked for on every page."""
+        found = self._escaped.get(message)
+        if found is None:
+            found = escape(self.translate(message))
+            if len(self._escaped) < MAX_ESCAPED:
+                self._escaped[message] = found
+        return found
 
     def translate(self, message: str, plural: str | None = None, count: int | None = None) -> str:
         """The translation, placeholders still in it (templates fill them, escaping the values)."""

@@ -61,17 +61,25 @@ def security_headers(settings: Settings):  # noqa: ANN201
     embed_headers = {name: value for name, value in headers.items() if name != "X-Frame-Options"}
     embed_headers["Content-Security-Policy"] = content_security_policy(settings, framable=True)
 
+    # As raw header pairs, once: this hook runs for every answer (a cached one too), and Litestar's header
+    # classes cost more than the page cache's whole hit.
+    raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+    raw_embed = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in embed_headers.items()]
+    open_read = (b"access-control-allow-origin", b"*")
+
     async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] == "http.response.start":
-            response_headers = MutableScopeHeaders.from_message(message)
-            chosen = embed_headers if scope.get("path", "").startswith(EMBED_PREFIX) else headers
-            for name, value in chosen.items():
-                if name not in response_headers:
-                    response_headers[name] = value
-            if scope.get("method") in ("GET", "HEAD") and scope.get("path", "").startswith(OPEN_READS):
+            present = list(message.get("headers", ()))
+            names = {name.lower() for name, _ in present}
+            path = scope.get("path", "")
+            chosen = raw_embed if path.startswith(EMBED_PREFIX) else raw
+            added = [pair for pair in chosen if pair[0] not in names]
+            if scope.get("method") in ("GET", "HEAD") and path.startswith(OPEN_READS):
                 # Open data: any site's script may read it. Reads only, and no cookie is needed or sent
                 # (no Allow-Credentials), so nothing of a visitor's can be read this way.
-                response_headers["Access-Control-Allow-Origin"] = "*"
+                present = [pair for pair in present if pair[0].lower() != open_read[0]]
+                added.append(open_read)
+            message["headers"] = present + added
 
     return add_headers
 

@@ -66,6 +66,13 @@ class Settings:
     # (ASVS 7.3.1, 7.3.2): long enough for an afternoon of editing, short enough for a shared computer.
     session_idle_minutes: int = 240
     session_lifetime_days: int = 14
+    # Anonymous pages and API answers kept whole (core.pagecache), in Redis when redis_url is set
+    # (COWORKING_PAGE_CACHE=0 turns it off), each for page_cache_seconds (also the s-maxage proxies get).
+    page_cache: bool = True
+    page_cache_seconds: int = 60
+    # How often a worker reads the content version (another worker's write shows within this long; this
+    # worker's own at once). 0: on every anonymous request.
+    content_version_seconds: float = 1.0
     locales: tuple[str, ...] = ("en", "lv")
     debug: bool = False
     # "json": logs as one JSON object per line (COWORKING_LOG_FORMAT), for a log collector.
@@ -104,6 +111,9 @@ class Settings:
             session_idle_minutes=int(env.get("COWORKING_SESSION_IDLE_MINUTES", "240")),
             session_lifetime_days=int(env.get("COWORKING_SESSION_LIFETIME_DAYS", "14")),
             debug=env.get("COWORKING_DEBUG", "").lower() in _TRUE,
+            page_cache=env.get("COWORKING_PAGE_CACHE", "1").lower() in _TRUE,
+            page_cache_seconds=int(env.get("COWORKING_PAGE_CACHE_SECONDS", "60")),
+            content_version_seconds=float(env.get("COWORKING_CONTENT_VERSION_SECONDS", "1")),
             log_format=env.get("COWORKING_LOG_FORMAT", "text").strip().lower(),
             media_dir=Path(env.get("COWORKING_MEDIA_DIR", var_dir / "media")),
             imports_dir=var_dir / "imports",

@@ -108,6 +108,8 @@ def _fill(text: str, variables: dict[str, object]) -> Markup:
 
 @pass_context
 def _gettext(context: Any, message: str, **variables: object) -> Markup:  # noqa: ANN401
+    if not variables:
+        return _t(context).escaped(message)  # most labels: translated and escaped once per language
     return _fill(_t(context).translate(message), variables)
 
 
@@ -167,6 +169,8 @@ def install_template_globals(environment: Any, settings: Any, vocabularies: dict
     ``vocabularies`` come from the domains (amenities, activity kinds, …): the app hands them in, so
     the core knows no domain.
     """
+    # Templates are compiled once and kept: no file is checked for changes on each render (but when debugging).
+    environment.auto_reload = bool(getattr(settings, "debug", False))
     environment.globals.update(
         _=_gettext,
         gettext=_gettext,

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from coworking.core.cache import TimedCache
+from coworking.core.cache import build_timed_cache
 from coworking.core.models import utcnow
 from coworking.core.text import fold
 from coworking.geo.models import GeocodeCacheEntry, Place, PlaceName
@@ -84,14 +84,15 @@ def coordinates_location(latitude: float, longitude: float) -> Location:
 class GazetteerGeocoder(Geocoder):
     """Offline geocoding over the ``places`` table: accent-insensitive, ranked by population."""
 
-    def __init__(self, engine: Engine, cache_size: int = 2048) -> None:
+    def __init__(self, engine: Engine, cache_size: int = 2048, redis_url: str | None = None) -> None:
         super().__init__(user_agent="rural-coworking-directory")
         self.engine = engine
         # The gazetteer changes only when data is loaded (and seeding adds villages): answers are kept
         # an hour, so a village added by a later import is found within the hour. Keys are what
         # visitors type (at most 120 characters), so the entry count bounds the memory: 2,048 short
         # lists of places, well under a few MB.
-        self._answers: TimedCache[object] = TimedCache(seconds=3600, max_entries=cache_size)
+        # With Redis, every worker shares the answers (one look-up per typed place and hour for all of them).
+        self._answers = build_timed_cache(redis_url, "gazetteer", 3600, cache_size)
 
     def _memo(self, key: tuple, compute: Callable[[], object]) -> object:
         return self._answers.get(key, compute)
@@ -328,9 +329,12 @@ class CachedGeocoder(Geocoder):
         return self.fallback.closest(text, limit)
 
 
-def build_geocoder(name: str, engine: Engine, user_agent: str) -> GazetteerGeocoder | CachedGeocoder:
-    """The geocoder the settings choose: "gazetteer" (offline, default) or "nominatim"."""
-    gazetteer = GazetteerGeocoder(engine)
+def build_geocoder(
+    name: str, engine: Engine, user_agent: str, redis_url: str | None = None
+) -> GazetteerGeocoder | CachedGeocoder:
+    """The geocoder the settings choose: "gazetteer" (offline, default) or "nominatim" (its answers kept in
+    the database, its gazetteer fallback's in Redis when configured, as the gazetteer's own)."""
+    gazetteer = GazetteerGeocoder(engine, redis_url=redis_url)
     if name == "gazetteer":
         return gazetteer
     if name == "nominatim":

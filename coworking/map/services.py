@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Integer, Row, cast, func
 from sqlalchemy.orm import Session
 
-from coworking.core.cache import TimedCache
+from coworking.core.cache import RedisTimedCache, TimedCache, build_timed_cache
 from coworking.core.errors import InvalidInput
 from coworking.core.vocabulary import N_
 from coworking.geo.distance import BoundingBox
@@ -163,9 +163,10 @@ def _bin_in_database(session: Session, statement, level: int) -> Grid:  # noqa: 
     return grid
 
 
-def grid_cache() -> TimedCache[Grid]:
-    """Whole-directory grids per (filters, level), kept for CACHE_SECONDS in each worker process."""
-    return TimedCache(seconds=CACHE_SECONDS, max_entries=CACHE_ENTRIES)
+def grid_cache(redis_url: str | None = None) -> TimedCache[Grid] | RedisTimedCache[Grid]:
+    """Whole-directory grids per (filters, level), kept for CACHE_SECONDS: in Redis when configured (one
+    build for every worker), otherwise in each worker process."""
+    return build_timed_cache(redis_url, "map-grid", CACHE_SECONDS, CACHE_ENTRIES)
 
 
 def _grid_for(
@@ -174,7 +175,7 @@ def _grid_for(
     box: BoundingBox,
     level: int,
     now: datetime,
-    cache: TimedCache[Grid],
+    cache: TimedCache[Grid] | RedisTimedCache[Grid],
 ) -> Grid:
     """The grid holding every cell of ``box``: the whole directory's (cached), or the box's own."""
     # The requested box is not a filter here: the cached grid covers the whole directory, and the
@@ -217,7 +218,7 @@ def parse_zoom(text: str) -> int:
 
 
 def map_features(
-    session: Session, query: SpaceQuery, zoom: int, now: datetime, cache: TimedCache[Grid]
+    session: Session, query: SpaceQuery, zoom: int, now: datetime, cache: TimedCache[Grid] | RedisTimedCache[Grid]
 ) -> dict[str, object]:
     """A GeoJSON FeatureCollection of clusters and single spaces in ``query.bbox`` at ``zoom``."""
     if query.bbox is None:

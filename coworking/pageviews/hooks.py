@@ -14,6 +14,7 @@ import logging
 
 import anyio.to_thread
 from litestar import Request
+from litestar.types import Scope
 from sqlalchemy.exc import SQLAlchemyError
 
 from coworking.core.edge import asked_head
@@ -21,8 +22,11 @@ from coworking.core.models import utcnow
 from coworking.pageviews.services import is_robot, record_view
 
 logger = logging.getLogger("coworking")
-# The request state's key for the space whose page the answer is.
+# The request state's key for the space whose page the answer is (to count now).
 _VIEWED = "viewed_space_id"
+# The space the page shows, counted or not: the page cache keeps it with the answer, and counts a view
+# of it when it sends that answer again (``count_cached_view``).
+PAGE_OF_SPACE = "page_of_space_id"
 
 
 def is_counted(request: Request) -> bool:
@@ -38,6 +42,7 @@ def is_counted(request: Request) -> bool:
 
 def note_view(request: Request, space_id: int) -> None:
     """The handler has what the page shows: count a view of ``space_id`` once it is sent, if it is one."""
+    request.state[PAGE_OF_SPACE] = space_id
     if is_counted(request):
         request.state[_VIEWED] = space_id
 
@@ -50,5 +55,17 @@ async def count_view(request: Request) -> None:
         return
     try:
         await anyio.to_thread.run_sync(record_view, request.app.state.engine, space_id, utcnow().date())
+    except SQLAlchemyError:
+        logger.warning("Counting a view of space %s failed", space_id, exc_info=True)
+
+
+async def count_cached_view(scope: Scope, kept: dict[str, object]) -> None:
+    """The page cache's ``on_hit``: the same view, counted for an answer sent from the cache."""
+    space_id = kept.get(PAGE_OF_SPACE)
+    app = scope.get("litestar_app")
+    if not isinstance(space_id, int) or app is None or not is_counted(app.request_class(scope=scope)):
+        return
+    try:
+        await anyio.to_thread.run_sync(record_view, app.state.engine, space_id, utcnow().date())
     except SQLAlchemyError:
         logger.warning("Counting a view of space %s failed", space_id, exc_info=True)

@@ -1,7 +1,7 @@
 """full-text search: the listings' words, name and place columns, and their index
 
 Revision ID: 0023
-Revises: 0018
+Revises: 0022
 Create Date: 2026-11-29 05:20:00
 
 ``spaces.search_text`` becomes the listing's words (core.text.search_words: folded, letters and digits,
@@ -21,7 +21,7 @@ from alembic import op
 from coworking.core.text import fold, search_words
 
 revision = "0023"
-down_revision = "0018"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
