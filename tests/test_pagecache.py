@@ -243,7 +243,7 @@ def test_two_workers_share_answers_through_redis_and_see_each_others_writes(
             "from sqlalchemy.orm import Session; from coworking.core.db import make_engine; "
             "from coworking.spaces.models import Space; import sys\n"
             "with Session(make_engine(sys.argv[1])) as s, s.begin():\n"
-            "    s.get(Space, int(sys.argv[2])).name = 'Written Elsewhere'\n"
+            "    s.get(Space, int(sys.argv[2])).name = 'Old Mill Written Elsewhere'\n"
         )
         subprocess.run(
             [sys.executable, "-c", script, database_url, str(space.id)],
@@ -252,5 +252,5 @@ def test_two_workers_share_answers_through_redis_and_see_each_others_writes(
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             timeout=60,
         )
-        assert "Written Elsewhere" in two.get("/spaces?q=mill").text
-        assert "Written Elsewhere" in one.get("/spaces?q=mill").text
+        assert "Old Mill Written Elsewhere" in two.get("/spaces?q=mill").text
+        assert "Old Mill Written Elsewhere" in one.get("/spaces?q=mill").text
