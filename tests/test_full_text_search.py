@@ -245,3 +245,21 @@ def test_sqlite_and_postgresql_give_the_same_slugs_in_the_same_order(session: Se
             mine, theirs = slugs(session, q=typed), slugs(other, q=typed)
             assert mine == theirs, typed
         assert {session.get_bind().dialect.name, other.get_bind().dialect.name} == {"sqlite", "postgresql"}
+
+
+# Real spaces of the seed (seed/spaces.csv), typed in another script or without their letters (issue #14).
+@pytest.mark.parametrize(
+    ("name", "town", "country", "typed"),
+    [
+        ("Coworking Bansko", "Bansko", "BG", "Банско"),
+        ("Office in the Woods", "Chepelare", "BG", "Чепеларе"),
+        ("Greek Escape coliving", "Plakias", "GR", "Πλακιάς"),
+        ("Hraðið nýsköpunarmiðstöð", "Húsavík", "IS", "Husavik"),
+        ("Atwork skrifstofusetur Egilsstaðir", "Egilsstaðir", "IS", "egilsstadir"),
+        ("Þekkingarsetur Vestmannaeyja", "Vestmannaeyjar", "IS", "thekkingarsetur"),
+    ],
+)
+def test_a_name_is_found_in_any_script_or_spelling(session: Session, name: str, town: str, country: str, typed: str) -> None:
+    make_space(session, name, town, country)
+    make_space(session, "Unrelated", "Ogre")
+    assert slugs(session, q=typed) == [slugs(session, q=name)[0]]
