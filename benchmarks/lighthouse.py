@@ -77,6 +77,9 @@ def lighthouse(url: str, output: Path, chrome_path: str) -> dict:
     audits = report["audits"]
     score = report["categories"]["performance"]["score"]
     return {
+        # Lighthouse's own measure of the CPU it had (higher: faster; a loaded machine scores lower
+        # and its TBT, which Lighthouse multiplies by 4 for a phone, rises with it).
+        "benchmark_index": round(report["environment"]["benchmarkIndex"]),
         "score": round(score * 100) if score is not None else None,
         "lcp_ms": round(audits["largest-contentful-paint"]["numericValue"]),
         "fcp_ms": round(audits["first-contentful-paint"]["numericValue"]),
@@ -143,9 +146,14 @@ def main(argv: list[str] | None = None) -> int:
                 runs = []
                 for number in range(args.runs):
                     started = time.perf_counter()
+                    load = os.getloadavg()[0]
                     report = tmpdir / f"report-{len(results)}-{number}.json"
-                    runs.append({**lighthouse(server.base_url + page, report, args.chrome_path), "report": report})
-                    print(f"  {page}: score {runs[-1]['score']} ({time.perf_counter() - started:.0f} s)")
+                    runs.append({**lighthouse(server.base_url + page, report, args.chrome_path), "report": report, "load": round(load, 1)})
+                    print(
+                        f"  {page}: score {runs[-1]['score']}, TBT {runs[-1]['tbt_ms']} ms "
+                        f"(load average {load:.1f}, benchmark index {runs[-1]['benchmark_index']}; "
+                        f"{time.perf_counter() - started:.0f} s)"
+                    )
                 kept = median_run(runs)
                 # The whole report of the kept run, for a look at what weighs and what shifts.
                 saved = REPORTS / ((page.strip("/").replace("/", "-").replace("?", "-").replace("=", "-") or "home") + ".json")
@@ -157,14 +165,16 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             server.stop()
 
-    header = f"{'page':<18} {'score':>5} {'spread':>9} {'LCP ms':>7} {'FCP ms':>7} {'CLS':>6} {'TBT ms':>7} {'KB':>6} {'req':>4}  verdict"
+    header = f"{'page':<18} {'score':>5} {'spread':>9} {'LCP ms':>7} {'FCP ms':>7} {'CLS':>6} {'TBT ms':>7} {'KB':>6} {'req':>4} {'load':>5}  verdict"
     print("\n" + header)
     for page, row in results.items():
         spread = f"{min(row['scores'])}-{max(row['scores'])}" if len(row["scores"]) > 1 else ""
         print(
             f"{page:<18} {row['score']:>5} {spread:>9} {row['lcp_ms']:>7} {row['fcp_ms']:>7} {row['cls']:>6.3f} "
-            f"{row['tbt_ms']:>7} {row['bytes'] / 1024:>6.1f} {row['requests']:>4}  {row['verdict']}"
+            f"{row['tbt_ms']:>7} {row['bytes'] / 1024:>6.1f} {row['requests']:>4} {row['load']:>5}  {row['verdict']}"
         )
+    print(f"\n{os.cpu_count()} CPUs; load = the 1-minute load average as the run began: Lighthouse's TBT and score "
+          "fall as the machine is busier, so compare runs made under similar load.")
     if args.runs > 1:
         print("\n(median run per page; spread = lowest-highest score, stdev "
               + ", ".join(f"{p} {statistics.pstdev(r['scores']):.1f}" for p, r in results.items()) + ")")
