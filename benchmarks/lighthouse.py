@@ -54,8 +54,20 @@ CHROME_FLAGS = " ".join(
 )
 
 
-def lighthouse(url: str, output: Path, chrome_path: str) -> dict:
-    """One Lighthouse run of ``url``: the figures this benchmark reports."""
+def lighthouse(url: str, output: Path, chrome_path: str, attempts: int = 3) -> dict:
+    """One Lighthouse run of ``url``: the figures this benchmark reports. On a busy machine Lighthouse
+    now and then loses its trace (NO_NAVSTART): such a run is tried again, up to ``attempts`` times."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _lighthouse_once(url, output, chrome_path)
+        except RuntimeError as error:
+            if attempt == attempts:
+                raise
+            print(f"  (run failed, trying again: {str(error).strip().splitlines()[-1]})")
+    raise AssertionError("unreachable")
+
+
+def _lighthouse_once(url: str, output: Path, chrome_path: str) -> dict:
     command = [
         str(LIGHTHOUSE),
         url,
@@ -68,6 +80,7 @@ def lighthouse(url: str, output: Path, chrome_path: str) -> dict:
         "--max-wait-for-load=30000",
     ]
     env = {**os.environ, "CHROME_PATH": chrome_path}
+    output.unlink(missing_ok=True)
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)  # noqa: S603
     if done.returncode != 0 or not output.exists():
         raise RuntimeError(f"lighthouse failed on {url} (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
