@@ -1,12 +1,13 @@
 // "Use my location": fills a place field with the browser's coordinates and submits the form.
-// The button stays hidden where geolocation is unavailable, so the page never offers what fails.
+// The button is in the page from the first paint (nothing moves when this runs; without JavaScript
+// static/css/noscript.css hides it), and goes where geolocation is unavailable: the page never offers
+// what fails.
 (function () {
   "use strict";
-  if (!("geolocation" in navigator)) return;
-  document.querySelectorAll("[data-locate]").forEach(function (button) {
+  var buttons = document.querySelectorAll("[data-locate]");
+  buttons.forEach(function (button) {
     var field = document.getElementById(button.dataset.locate);
-    if (!field) return;
-    button.hidden = false;
+    if (!field || !("geolocation" in navigator)) { button.hidden = true; return; }
     button.addEventListener("click", function () {
       var label = button.textContent;
       button.setAttribute("aria-busy", "true");

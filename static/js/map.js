@@ -4,8 +4,9 @@
 (function () {
   "use strict";
   var element = document.getElementById("map");
-  if (!element || typeof L === "undefined") return;
-  element.hidden = false;
+  if (!element) return;
+  // The page reserves the map's box from the start (no layout shift): give it back if Leaflet is missing.
+  if (typeof L === "undefined") { element.hidden = true; return; }
 
   var form = document.getElementById("filters");
   var labels = element.dataset;
@@ -30,7 +31,6 @@
   var map = L.map(element, { zoomSnap: 1 });
   if (view.bounds) map.fitBounds(view.bounds);
   else map.setView(view.center, view.zoom);
-  L.tileLayer(labels.tiles, { maxZoom: 19, attribution: labels.attribution }).addTo(map);
   var markers = L.layerGroup().addTo(map);
   var bySlug = {};
 
@@ -110,6 +110,14 @@
     return true;  // Leaflet fires moveend even when the view did not change
   }
 
+  // The list follows the view: spaces in the box, with the same filters.
+  function refreshList() {
+    if (typeof htmx === "undefined") return;
+    var listParams = filterParams();
+    listParams.set("bbox", bboxParam());
+    htmx.ajax("GET", "/map?" + listParams.toString(), { target: "#results", swap: "outerHTML" });
+  }
+
   var pending = null;
   // withList: false when htmx has just fetched the list itself (a filter changed in the form).
   function refresh(withList) {
@@ -121,21 +129,25 @@
     // aria-busy until the markers of this view are drawn (and a first fit has refreshed in turn).
     element.setAttribute("aria-busy", "true");
     var settled = function () { if (mine === pending) element.removeAttribute("aria-busy"); };
+    // A first fit to the results is coming: its own refresh brings the list of the fitted view, so
+    // this one would fetch and swap in a list only to replace it at once. The list waits for the fit,
+    // and follows this view after all if no fit happens.
+    var listAfterFit = withList !== false && fitToResults;
+    var notFitted = function () {
+      if (mine !== pending) return;  // aborted: a newer view replaced it, and settles in its turn
+      settled();
+      if (listAfterFit) refreshList();
+    };
     fetch("/api/v1/spaces.geojson?" + params.toString(), { signal: mine.signal, headers: { Accept: "application/geo+json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (collection) {
-        if (!collection) { settled(); return; }
+        if (!collection) { notFitted(); return; }
         draw(collection);
-        if (!fitOnce(collection)) settled();
+        if (!fitOnce(collection)) notFitted();
       })
-      .catch(settled);  // aborted: a newer view replaced it, and settles in its turn
+      .catch(notFitted);
 
-    // The list follows the view: spaces in the box, with the same filters.
-    var listParams = filterParams();
-    listParams.set("bbox", bboxParam());
-    if (withList !== false && typeof htmx !== "undefined") {
-      htmx.ajax("GET", "/map?" + listParams.toString(), { target: "#results", swap: "outerHTML" });
-    }
+    if (withList !== false && !listAfterFit) refreshList();
     // The URL keeps the view: a copied link opens this same map.
     var url = new URL(window.location.href);
     var center = map.getCenter();
@@ -181,4 +193,9 @@
   map.on("moveend", function () { refresh(true); });
   addShowButtons();
   refresh(true);
+  // The tiles in a task of their own, after the requests for the spaces are sent: no single long task
+  // keeps a slow phone from answering a tap while the map starts.
+  setTimeout(function () {
+    L.tileLayer(labels.tiles, { maxZoom: 19, attribution: labels.attribution }).addTo(map);
+  }, 0);
 })();
