@@ -5,6 +5,7 @@
     python benchmarks/profile_request.py "/api/v1/spaces?q=cesis" -n 200 --html
     python benchmarks/profile_request.py "/api/v1/spaces.geojson?bbox=25.1,57.25,25.45,57.37&zoom=12" --synthetic 100000
     python benchmarks/profile_request.py "/api/v1/spaces.geojson?bbox=-25,34,45,72&zoom=4" -n 2000 --no-profile
+    python benchmarks/profile_request.py "/spaces?q=cesis" "/spaces/skola6" --breakdown   # where the time goes
 
 Seeds a temporary SQLite database (as run.py does), builds the app with ``create_app()``, sends
 a few warm-up requests, then profiles N requests straight through the ASGI interface. Sync
@@ -69,9 +70,45 @@ async def call(app, path: str) -> tuple[int, int]:  # noqa: ANN001
     return status, size
 
 
+# Where a sample's time is counted. Database and templates: anywhere on its stack, in this order (a query run
+# from a template is database time). Otherwise the innermost frame of the site's own code or of the framework
+# decides; samples in neither (the standard library alone, the profiler) are "other".
+_DATABASE = ("/sqlalchemy/", "/sqlite3/", "/psycopg", "/advanced_alchemy/")
+_TEMPLATES = ("/jinja2/", "/templates/", "/markupsafe/")
+_FRAMEWORK = ("/litestar/", "/msgspec/", "/uvicorn/", "/anyio/")
+
+
+def _part(files: list[str]) -> str:
+    if any(mark in file for file in files for mark in _DATABASE):
+        return "database"
+    if any(mark in file for file in files for mark in _TEMPLATES):
+        return "templates"
+    for file in reversed(files):
+        if "/coworking/" in file:
+            return "own code"
+        if any(mark in file for mark in _FRAMEWORK):
+            return "framework"
+    return "other"
+
+
+def breakdown(session) -> dict[str, float]:  # noqa: ANN001 - a pyinstrument Session
+    """Seconds per part (database, templates, own code, framework, other) over the profiled requests."""
+    seconds = dict.fromkeys(("database", "templates", "own code", "framework", "other"), 0.0)
+    for stack, duration in session.frame_records:
+        seconds[_part([frame.split("\x00")[1] for frame in stack if frame.count("\x00") >= 1])] += duration
+    return seconds
+
+
+def describe_breakdown(path: str, session, n: int) -> str:  # noqa: ANN001
+    seconds = breakdown(session)
+    total = sum(seconds.values()) or 1.0
+    shares = ", ".join(f"{name} {value / total:.0%}" for name, value in seconds.items())
+    return f"GET {path}: {session.duration / n * 1000:.2f} ms per request in process (profiled) - {shares}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("path", help='e.g. "/spaces?q=cesis"')
+    parser.add_argument("path", nargs="+", help='e.g. "/spaces?q=cesis" (several with --breakdown)')
     parser.add_argument("-n", type=int, default=50, help="requests to profile (default 50)")
     parser.add_argument("--html", action="store_true", help="also write an HTML report")
     parser.add_argument(
@@ -80,10 +117,17 @@ def main() -> int:
         help="only time the requests (no profiler; sync handlers in Litestar's thread pool, as served)",
     )
     parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="print only each path's time per request and its share in the database, templates, framework and the rest",
+    )
+    parser.add_argument(
         "--synthetic", type=int, default=0, metavar="N", help="add N synthetic spaces (as run.py's map part does)"
     )
     args = parser.parse_args()
     n = max(1, min(args.n, 10_000))
+    if len(args.path) > 1 and not args.breakdown:
+        parser.error("several paths only with --breakdown")
 
     from pyinstrument import Profiler
 
@@ -131,6 +175,24 @@ def main() -> int:
 
         app = create_app()
 
+        if args.breakdown:
+
+            async def profile_each() -> None:
+                async with app.lifespan():
+                    for path in args.path:
+                        for _ in range(5):
+                            await call(app, path)
+                        profiler = Profiler(interval=0.0005, async_mode="disabled")
+                        profiler.start()
+                        for _ in range(n):
+                            await call(app, path)
+                        profiler.stop()
+                        print(describe_breakdown(path, profiler.last_session, n))
+
+            asyncio.run(profile_each())
+            return 0
+
+        args.path = args.path[0]
         if args.no_profile:
 
             async def timed() -> float:

@@ -978,6 +978,25 @@ def target_summary(results: list[Result], probes: list[Probe]) -> list[str]:
     return lines
 
 
+def explain_missed_pages(missed: list[Result]) -> None:
+    """For each page missed without the cache (or signed in: the same render), the profile that explains it:
+    where an uncached answer's time goes, measured in process (profile_request.py --breakdown)."""
+    paths = list(dict.fromkeys(path for label, _, path, _, target, _ in ENDPOINTS for r in missed if r.endpoint == label and target == UNCACHED_TARGET))
+    if not paths:
+        return
+    print("\nWhere an uncached answer's time goes (pyinstrument, in process, 100 requests each):")
+    env = {**os.environ, "COWORKING_PAGE_CACHE": "0"}
+    try:
+        done = subprocess.run(
+            [sys.executable, str(HERE / "profile_request.py"), *paths, "--breakdown", "-n", "100"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=True,
+        )  # fmt: skip
+    except (subprocess.SubprocessError, OSError) as error:
+        print(f"  (the profile could not run: {error})")
+        return
+    print("\n".join(f"  {line}" for line in done.stdout.splitlines() if "per request" in line))
+
+
 def main(argv: list[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else argv
     if "--workers" in given or "--soak" in given:
@@ -1151,6 +1170,7 @@ def main(argv: list[str] | None = None) -> int:
             f" page or bare JSON): {len(targets) - len(failed)} of {len(targets)} met"
             + (f"; missed: {', '.join(failed)}" if failed else "")
         )
+        explain_missed_pages([r for r in targets if r.endpoint in failed])
     if map_results:
         print()
         print(probe_table(probes))

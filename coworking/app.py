@@ -38,7 +38,7 @@ from coworking.calendar.manage import ActivityPages, SpaceActivityPages, rule_de
 from coworking.calendar.pages import CalendarFeeds, CalendarPages, activity_when
 from coworking.core.cache import build_timed_cache
 from coworking.core.conditional import conditional_get
-from coworking.core.db import make_engine
+from coworking.core.db import make_engine, make_one_connection_engine
 from coworking.core.edge import edge
 from coworking.core.errors import handle_exception
 from coworking.core.freshness import VersionReader
@@ -169,7 +169,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # The content version is read on the event loop: from a connection of its own, never from the requests'
     # pool, where it could wait for a connection held by a request that waits for the loop (the stall,
     # benchmarks/README.md). Only the loop's thread uses it, so its one connection is always free.
-    version_engine = make_engine(settings.database_url, pool_size=1, max_overflow=0, pool_pre_ping=True)
+    version_engine = make_one_connection_engine(settings.database_url)
     database = SQLAlchemySyncConfig(
         engine_instance=engine,
         session_config=SyncSessionConfig(expire_on_commit=False),

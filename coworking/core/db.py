@@ -56,5 +56,14 @@ def make_engine(url: str, **kwargs) -> Engine:  # noqa: ANN003
     return configure_engine(create_engine(normalize_url(url), **kwargs))
 
 
+def make_one_connection_engine(url: str) -> Engine:
+    """An engine that holds at most one connection (for a reader on the event loop's thread alone). An
+    in-memory SQLite database keeps SQLAlchemy's one-connection-per-thread pool, which takes no pool size."""
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        return make_engine(url)
+    return make_engine(url, pool_size=1, max_overflow=0, pool_pre_ping=True)
+
+
 # How handlers ask for the request's session (provided by Advanced Alchemy's plugin under this name).
 DbSession: TypeAlias = NamedDependency[Session]
