@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from coworking.accounts.models import User, UserSession
 from coworking.app import create_app
 from coworking.core.freshness import read_version
+from coworking.core.pagecache import RedisPages
 from coworking.core.settings import Settings
 from coworking.pageviews.models import PageView
 from coworking.spaces.models import Space
@@ -129,6 +130,21 @@ def test_languages_are_never_mixed(client: TestClient, engine: Engine, space: Sp
     client.cookies.delete("lang")
     assert '<html lang="lv"' in client.get("/spaces?q=mill&lang=lv", headers={"Accept-Language": "en"}).text
     assert '<html lang="en"' in client.get("/spaces?q=mill", headers={"Accept-Language": "en"}).text
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    ["lang=%6Cv", 'lang="lv"', "csrftoken=x; lang=%6cv", "lang=en; lang=lv"],
+    ids=["url-encoded", "quoted", "beside-the-token", "twice"],
+)
+def test_a_language_cookie_is_read_as_the_app_reads_it(client: TestClient, space: Space, cookie: str) -> None:
+    """A cookie spelled oddly must not file a Latvian page under English for the next visitor (the key's
+    language is read with the parser the app uses: of a cookie sent twice, the same one wins)."""
+    odd = client.get("/spaces?q=mill", headers={"Cookie": cookie, "Accept-Language": "en"})
+    assert '<html lang="lv"' in odd.text
+    assert '<html lang="en"' in client.get("/spaces?q=mill", headers={"Accept-Language": "en"}).text
+    assert '<html lang="en"' in client.get("/spaces?q=mill&lang=%65n", headers={"Accept-Language": "lv"}).text
+    assert '<html lang="lv"' in client.get("/spaces?q=mill", headers={"Accept-Language": "lv"}).text
 
 
 def test_an_htmx_part_and_the_whole_page_are_never_mixed(client: TestClient, space: Space) -> None:
@@ -254,3 +270,18 @@ def test_two_workers_share_answers_through_redis_and_see_each_others_writes(
         )
         assert "Old Mill Written Elsewhere" in two.get("/spaces?q=mill").text
         assert "Old Mill Written Elsewhere" in one.get("/spaces?q=mill").text
+
+
+def test_a_redis_that_does_not_answer_is_a_miss_and_left_alone_a_while(redis_db: redis.Redis) -> None:
+    from tests.server import free_port
+
+    closed = redis.Redis(port=free_port(), socket_timeout=0.2, socket_connect_timeout=0.2)
+    pages = RedisPages(closed, seconds=60)
+    assert pages.get("k") is None  # refused: a miss
+    calls: list[str] = []
+    closed.get = lambda key: calls.append(key)  # type: ignore[method-assign]
+    assert pages.get("k") is None and calls == []  # resting: not asked
+    # An entry it cannot read (an older layout) is a miss too, not a failed page.
+    working = RedisPages(redis_db, seconds=60)
+    redis_db.set(RedisPages.PREFIX + "old", b"\x93not-an-entry")
+    assert working.get("old") is None

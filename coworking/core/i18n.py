@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pycountry
 import pytz
@@ -59,6 +60,14 @@ def parse_accept_language(header: str | None) -> list[str]:
         if tag and quality > 0:
             weighted.append((-quality, position, tag.strip()))
     return [tag for _, _, tag in sorted(weighted)]
+
+
+def language_asked_in(query_string: bytes) -> str | None:
+    """The ``?lang=`` of a raw query string, decoded as the app decodes its query (the first one counts).
+    The page cache keys by it and the pages render by it: one reading, or a cache could file a Latvian
+    page under English."""
+    query = query_string.decode("utf-8", errors="replace")
+    return next((value for key, value in parse_qsl(query) if key == LANGUAGE_PARAMETER), None)
 
 
 def choose_locale(

@@ -40,6 +40,7 @@ from hmac import compare_digest
 from typing import Any, Protocol
 
 import msgspec
+from litestar._parsers import parse_cookie_string  # the parser Request.cookies uses
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie
 from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash, generate_csrf_token
@@ -47,14 +48,13 @@ from litestar.types import ASGIApp, Empty, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from coworking.core.conditional import etag_of
-from coworking.core.i18n import LANGUAGE_COOKIE, LANGUAGE_PARAMETER, choose_locale
+from coworking.core.i18n import LANGUAGE_COOKIE, choose_locale, language_asked_in
 from coworking.core.security import CSRF_COOKIE, CSRF_FORM
 
 logger = logging.getLogger("coworking")
 
 # Cookies an anonymous visitor may carry and still get the shared answer.
 ANONYMOUS_COOKIES = frozenset({LANGUAGE_COOKIE.encode(), CSRF_COOKIE.encode(), b""})
-_LANGUAGE_COOKIE = LANGUAGE_COOKIE.encode()
 # Files have their own caching (and stream): not kept here.
 NOT_KEPT_PREFIXES = ("/static/", "/media/")
 # A page bigger than this is sent but not kept.
@@ -140,34 +140,51 @@ class RedisPages:
     not answer is a miss (logged), never a failed page.
     """
 
-    PREFIX = "coworking:page:"
+    # The entry layout's number: a deploy that changes it reads none of the old entries.
+    PREFIX = "coworking:page:1:"
+    # After a failure, Redis is left alone this long: a Redis that drops packets would otherwise cost every
+    # anonymous request its timeouts, on the event loop.
+    BACK_OFF_SECONDS = 5.0
 
     def __init__(self, client: Any, seconds: float) -> None:  # noqa: ANN401 - redis.Redis
         self.client, self.seconds = client, seconds
+        self._resting_until = 0.0
         self._encoder = msgspec.msgpack.Encoder()
         self._decoder = msgspec.msgpack.Decoder(
             tuple[int, list[tuple[bytes, bytes]], bytes, dict[str, Any], str | None, bool]
         )
 
+    def _failed(self, what: str) -> None:
+        self._resting_until = time.monotonic() + self.BACK_OFF_SECONDS
+        logger.warning("Page cache: Redis %s; not asked for %.0f s", what, self.BACK_OFF_SECONDS, exc_info=True)
+
     def get(self, key: str) -> Entry | None:
+        if time.monotonic() < self._resting_until:
+            return None
         try:
             raw = self.client.get(self.PREFIX + key)
         except Exception:  # noqa: BLE001 - any Redis failure: answer from the app
-            logger.warning("Page cache: Redis did not answer", exc_info=True)
+            self._failed("did not answer")
             return None
         if raw is None:
             return None
-        status, headers, body, state, path_template, csrf = self._decoder.decode(raw)
+        try:
+            status, headers, body, state, path_template, csrf = self._decoder.decode(raw)
+        except msgspec.DecodeError:
+            logger.warning("Page cache: an entry in Redis could not be read", exc_info=True)
+            return None
         return Entry(status, [tuple(pair) for pair in headers], body, state, path_template, csrf)  # type: ignore[misc]
 
     def put(self, key: str, entry: Entry) -> None:
         raw = self._encoder.encode(
             (entry.status, entry.headers, entry.body, entry.state, entry.path_template, entry.csrf)
         )
+        if time.monotonic() < self._resting_until:
+            return
         try:
             self.client.set(self.PREFIX + key, raw, px=int(self.seconds * 1000))
         except Exception:  # noqa: BLE001
-            logger.warning("Page cache: Redis did not keep an answer", exc_info=True)
+            self._failed("did not keep an answer")
 
     def clear(self) -> None:
         for key in self.client.scan_iter(match=self.PREFIX + "*", count=500):
@@ -187,17 +204,12 @@ def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None
     return next((value for key, value in headers if key.lower() == name), None)
 
 
-def _cookie_names(raw: bytes) -> tuple[set[bytes], bytes | None]:
-    """The names of the request's cookies and the language cookie's value, split as browsers send them
-    (a lenient parser that stops at an odd cookie could miss the session cookie behind it)."""
-    names: set[bytes] = set()
-    language = None
-    for part in raw.split(b";"):
-        name, _, value = part.strip().partition(b"=")
-        names.add(name.strip())
-        if name.strip() == _LANGUAGE_COOKIE:
-            language = value.strip().strip(b'"')
-    return names, language
+def _cookie_names(raw: bytes) -> tuple[set[bytes], str | None]:
+    """The names of the request's cookies, split as browsers send them (a lenient parser that stops at an odd
+    cookie could miss the session cookie behind it), and the language cookie's value read as the app reads
+    it (Litestar's parser: unquoted, URL-decoded), so the key's language is the page's."""
+    names = {part.strip().partition(b"=")[0].strip() for part in raw.split(b";")}
+    return names, parse_cookie_string(raw.decode("latin-1")).get(LANGUAGE_COOKIE)
 
 
 def _form_page(scope: Scope) -> bool:
@@ -206,12 +218,8 @@ def _form_page(scope: Scope) -> bool:
     return route is not None and bool(route.opt.get(CSRF_FORM))
 
 
-def _asked_language(query: bytes) -> str | None:
-    prefix = LANGUAGE_PARAMETER.encode() + b"="
-    for pair in query.split(b"&"):
-        if pair.startswith(prefix):
-            return pair[len(prefix) :].decode("latin-1")
-    return None
+# The key of an anonymous request whose answer cannot be kept now (its content version is unknown).
+UNKEPT = "unkept"
 
 
 def page_cache(
@@ -233,11 +241,15 @@ def page_cache(
         """The cache key for an anonymous GET ("" with no store: nothing to look up), or None when the
         request is not anonymous."""
         path = scope["path"]
-        language_cookie = None
+        language_cookie: str | None = None
+        cookie_headers = 0
         accept_language = accept = encoding = host = b""
         htmx: list[bytes] = []
         for name, value in scope["headers"]:
             if name == b"cookie":
+                cookie_headers += 1
+                if cookie_headers > 1:
+                    return None  # which one the app reads is the framework's choice: not worth keeping
                 names, language_cookie = _cookie_names(value)
                 if not names <= ANONYMOUS_COOKIES:
                     return None
@@ -257,10 +269,10 @@ def page_cache(
             return ""
         query = scope.get("query_string", b"")
         locale = choose_locale(
-            language_cookie.decode("latin-1") if language_cookie is not None else None,
+            language_cookie,
             accept_language.decode("latin-1"),
             locales,
-            _asked_language(query),
+            language_asked_in(query),
         )
         digest = hashlib.sha256(
             b"\n".join(
@@ -276,7 +288,11 @@ def page_cache(
                 ]
             )
         ).hexdigest()
-        return f"{version()}:{digest}"
+        try:
+            return f"{version()}:{digest}"
+        except Exception:  # noqa: BLE001 - the database does not answer: the app answers (or says why)
+            logger.warning("Page cache: the content version could not be read", exc_info=True)
+            return UNKEPT
 
     # The cookie SiteCSRFMiddleware sets (Litestar's Cookie, the same attributes), built once with a mark
     # where each new token goes.
@@ -331,6 +347,9 @@ def page_cache(
         key = anonymous_key(scope)
         if key is None:
             await app(scope, receive, signed_in_send(scope, send))
+            return
+        if key is UNKEPT:
+            await app(scope, receive, send)
             return
         if store is not None:
             entry = store.get(key)

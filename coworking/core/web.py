@@ -22,6 +22,7 @@ from coworking.core.i18n import (
     LANGUAGE_PARAMETER,
     Translator,
     choose_locale,
+    language_asked_in,
     translator,
 )
 from coworking.core.links import http_url
@@ -72,12 +73,6 @@ def request_path_and_query(request: Request) -> str:
     return request_path(request) + (f"?{query}" if query else "")
 
 
-def _asked_language(request: Request) -> str | None:
-    """The ``?lang=`` of the address, read from the ASGI scope (like the path: it cannot fail)."""
-    query = request.scope.get("query_string", b"").decode("utf-8", errors="replace")
-    return next((value for key, value in parse_qsl(query) if key == LANGUAGE_PARAMETER), None)
-
-
 def request_translator(request: Request) -> Translator:
     """The Translator for this visitor, chosen once per request (cookie, then Accept-Language)."""
     cached = request.scope.get("state", {}).get("translator")
@@ -88,7 +83,7 @@ def request_translator(request: Request) -> Translator:
         request.cookies.get(LANGUAGE_COOKIE),
         request.headers.get("accept-language"),
         settings.locales,
-        _asked_language(request),
+        language_asked_in(request.scope.get("query_string", b"")),
     )
     found = translator(locale)
     request.state.translator = found
