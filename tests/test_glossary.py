@@ -42,7 +42,6 @@ def test_every_translated_language_has_a_glossary() -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_catalogue_avoids_what_its_glossary_replaced(language: str) -> None:
     words = avoided_words(GLOSSARIES / f"{language}.md")
-    assert words, "a glossary names at least the words it replaced"
     with (TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle)
     found = []
@@ -51,6 +50,10 @@ def test_the_catalogue_avoids_what_its_glossary_replaced(language: str) -> None:
         for text in texts:
             found += [f"{message.id!r}: {word} in {text!r}" for word in words if text and pattern(word).search(text)]
     assert found == []
+
+
+def test_the_latvian_glossary_is_read() -> None:
+    assert {"kopstrād…", "iemītniek…", "aktivitāt…"} <= set(avoided_words(GLOSSARIES / "lv.md"))
 
 
 def test_the_pattern_takes_every_ending_only_when_asked() -> None:
