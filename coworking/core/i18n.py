@@ -27,8 +27,27 @@ TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
 # An address in one language: ``?lang=lv``.
 LANGUAGE_PARAMETER = "lang"
 LANGUAGE_COOKIE = "lang"
-LANGUAGE_NAMES = {"en": "English", "lv": "Latviešu"}
+# The languages of every country with spaces (issue #14); a language is offered once its catalogue exists.
+NETWORK_LANGUAGES = (
+    "en", "bg", "ca", "cs", "da", "de", "el", "es", "et", "fi", "fr", "hr", "hu", "is", "it",
+    "lt", "lv", "nb", "nl", "pl", "pt", "ro", "sk", "sl", "sv",
+)  # fmt: skip
+
+
+def _own_name(code: str) -> str:
+    """The language named in itself (CLDR), capitalised as a menu shows it: "Deutsch", "Español"."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+LANGUAGE_NAMES = {code: _own_name(code) for code in NETWORK_LANGUAGES}
 FORMAT_LOCALES = {"en": "en_GB"}
+
+
+def catalogue_locales() -> tuple[str, ...]:
+    """English (the messages' own language) and every network language with a catalogue, in code order."""
+    found = {path.name for path in TRANSLATIONS_DIR.iterdir() if (path / "LC_MESSAGES" / "messages.po").is_file()}
+    return ("en", *sorted(found & set(NETWORK_LANGUAGES)))
 # Labels kept translated and escaped per language (templates' own strings: a few hundred).
 MAX_ESCAPED = 5000
 

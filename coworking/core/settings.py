@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coworking.core.i18n import catalogue_locales
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -73,7 +75,7 @@ class Settings:
     # How often a worker reads the content version (another worker's write shows within this long; this
     # worker's own at once). 0: on every anonymous request.
     content_version_seconds: float = 1.0
-    locales: tuple[str, ...] = ("en", "lv")
+    locales: tuple[str, ...] = field(default_factory=catalogue_locales)
     debug: bool = False
     # "json": logs as one JSON object per line (COWORKING_LOG_FORMAT), for a log collector.
     log_format: str = "text"
