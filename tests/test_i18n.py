@@ -4,6 +4,7 @@ the same placeholders, and the visitor's language is chosen as documented. No da
 
 from __future__ import annotations
 
+import gettext
 import re
 import subprocess
 import sys
@@ -11,13 +12,15 @@ from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog, Message
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from coworking.core.i18n import TRANSLATIONS_DIR, Translator, choose_locale
+from coworking.core.i18n import TRANSLATIONS_DIR, Translator, catalogue_locales, choose_locale
 
 ROOT = Path(__file__).parent.parent
 LOCALES = ("en", "lv")
-TRANSLATED_LOCALES = ("lv",)
+# Every catalogue the site ships: each must be complete (a language is offered once its catalogue exists).
+TRANSLATED_LOCALES = catalogue_locales()[1:]
 
 # %(name)s, %(num)d, %(price).2f … ; "%%" is a literal percent sign, not a placeholder.
 PLACEHOLDER = re.compile(r"%\((?P<name>[^)]+)\)[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<type>[diouxXeEfFgGcrsa])")
@@ -78,26 +81,50 @@ def test_every_source_string_is_translated(template: Catalog, locale: str) -> No
     assert not problems, f"{locale}: {len(problems)} problem(s):\n" + "\n".join(problems)
 
 
+def forms_for_one_alone(catalog: Catalog) -> set[int]:
+    """The plural forms the language's rule chooses for n = 1 and no other count (German's, Italian's form 0;
+    not Latvian's, which also says 21, 31, …, nor French's, which also says 0)."""
+    choose = gettext.c2py(catalog.plural_expr)
+    counts: dict[int, set[int]] = {}
+    for n in range(0, 1001):
+        counts.setdefault(choose(n), set()).add(n)
+    return {form for form, ns in counts.items() if ns == {1}}
+
+
 @pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
 def test_translations_keep_the_placeholders(locale: str) -> None:
+    """Every form has the message's placeholders; a form said of exactly one may leave out the count
+    ("Der nächste Termin."), as the English singular does."""
     catalog = read_catalog(locale)
+    one_alone = forms_for_one_alone(catalog)
     problems = []
     for message in catalog:
         if not message.id or not message.string:
             continue
         expected = set().union(*(placeholders(text) for text in as_tuple(message.id)))
         for index, form in enumerate(as_tuple(message.string)):
-            if form and placeholders(form) != expected:
+            found = placeholders(form)
+            if index in one_alone and not isinstance(message.id, str):
+                found |= {("num", kind) for name, kind in expected if name == "num"}
+            if form and found != expected:
                 problems.append(
                     f"{as_tuple(message.id)[0]!r} form {index}: {sorted(placeholders(form))} != {sorted(expected)}"
                 )
     assert not problems, "\n".join(problems)
 
 
-def test_the_catalogue_has_no_errors() -> None:
+def test_latvian_has_its_three_plural_forms() -> None:
     catalog = read_catalog("lv")
     assert catalog.plural_expr == "(n%10==1 && n%100!=11 ? 0 : n != 0 ? 1 : 2)"
     assert catalog.num_plurals == 3
+
+
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_the_catalogue_has_no_errors(locale: str) -> None:
+    """Babel's checks (placeholders, plural forms filled) and the plural rule of the language's CLDR data."""
+    catalog = read_catalog(locale)
+    expected = get_plural(locale)
+    assert (catalog.num_plurals, catalog.plural_expr) == (expected.num_plurals, expected.plural_expr)
     errors = [(message.id, [str(error) for error in errs]) for message, errs in catalog.check()]
     assert not errors
 
