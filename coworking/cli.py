@@ -88,8 +88,9 @@ def serve(host: str, port: int, workers: int) -> None:
         uvicorn.run(**config, workers=workers)
 
 
-# A worker that dies this soon after it started failed to start (its port is taken, the app cannot be
-# imported): starting it again would fail the same way, so the whole server stops instead.
+# A worker that exits with an error this soon after it started failed to start (its port is taken, the app
+# cannot be imported): starting it again would fail the same way, so the whole server stops instead. One
+# killed by a signal (the OOM killer, an operator's kill -9) is replaced, however young.
 WORKER_START_SECONDS = 10.0
 
 
@@ -133,7 +134,8 @@ def _serve_workers(config: dict, workers: int) -> None:
         for index, (process, started) in enumerate(running):
             if process.is_alive() or stopping:
                 continue
-            if time.monotonic() - started < WORKER_START_SECONDS:
+            killed = process.exitcode is not None and process.exitcode < 0
+            if not killed and time.monotonic() - started < WORKER_START_SECONDS:
                 click.echo(f"Worker {process.pid} failed to start (exit {process.exitcode}): stopping.", err=True)
                 failed = True
                 break
