@@ -225,6 +225,7 @@ def test_a_partner_imports_into_their_country_after_a_dry_run(
     text = report.text
     assert "What this file would do" in text and "you may import only into LV" in text and "These coordinates are not on Earth" in text
     assert 'name="merge_3"' in text and '<option value="colabora-lielvarde">' in text
+    assert "Like line 7 of this file." in text  # the row above, again
     assert session.scalar(select(func.count()).select_from(Space)) == 1  # a dry run writes nothing
     token = re.search(r'action="/partner/import/([0-9a-f]{32})"', text).group(1)
     # Only the partner who sent it can confirm it.
