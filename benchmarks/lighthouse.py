@@ -33,6 +33,9 @@ from pathlib import Path
 
 from run import HOST, RESULTS, ROOT, Server, app_env, coworking_command, free_port
 
+sys.path.insert(0, str(ROOT))
+from tests.server import CHROMIUM_FLAGS  # noqa: E402 - the browser tests' flags, one list
+
 PAGES = ["/", "/spaces?q=cesis", "/spaces/skola6", "/map?country=LV", "/map"]
 SCORE_TARGET = 95
 HOME_BYTES_TARGET = 40 * 1024
@@ -40,18 +43,7 @@ REPORTS = RESULTS / "lighthouse"
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 # The tile URL that app_env sets: a port nothing listens on.
 TILE_PATTERN = "http://127.0.0.1:9/*"
-CHROME_FLAGS = " ".join(
-    [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ]
-)
+CHROME_FLAGS = " ".join(["--headless=new", *CHROMIUM_FLAGS])
 
 
 def lighthouse(url: str, output: Path, chrome_path: str, attempts: int = 3) -> dict:

@@ -96,3 +96,16 @@ def serving(env: dict[str, str], log: Path, *extra: str) -> Iterator[str]:
         yield url
     finally:
         stop(process)
+
+
+# Debian's Chromium as the browser tests and the Lighthouse benchmark start it, headless mode aside (each
+# says its own): no sandbox (root in a container), no QUIC or background traffic, nothing fetched from Google.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]

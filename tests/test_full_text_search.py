@@ -216,14 +216,9 @@ def other_database(database_url: str, tmp_path: Path) -> Iterator[Engine]:
     server = _postgres_server()
     name = f"coworking_fts_{uuid.uuid4().hex[:8]}"
     admin = make_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the server
-        admin.dispose()
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"no PostgreSQL server to compare with ({exc.__class__.__name__})")
+    # PostgreSQL runs wherever the tests do (README): its absence fails the comparison, never skips it.
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
     try:
         command.upgrade(alembic_config(url), "head")

@@ -8,21 +8,12 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 
-from tests.server import REPO_ROOT
+from tests.server import CHROMIUM_FLAGS, REPO_ROOT
 
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = ["--headless", *CHROMIUM_FLAGS]
 # Tiles come from a port nothing listens on: they fail fast, and never from the internet.
 TILE_HOST = "127.0.0.1:9"
 TILE_URL = f"http://{TILE_HOST}/{{z}}/{{x}}/{{y}}.png"
