@@ -36,6 +36,7 @@ from coworking.attendance.vocabulary import ATTENDANCE_STATUSES
 from coworking.calendar.api import CalendarApi
 from coworking.calendar.manage import ActivityPages, SpaceActivityPages, rule_description
 from coworking.calendar.pages import CalendarFeeds, CalendarPages, activity_when
+from coworking.core.assets import Assets
 from coworking.core.cache import build_timed_cache
 from coworking.core.conditional import conditional_get
 from coworking.core.db import make_engine, make_one_connection_engine
@@ -177,10 +178,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         create_all=False,
     )
     database.before_send_handler = commit_or_roll_back(database.session_scope_key)
+    assets = Assets(settings.static_dir)
     templates = TemplateConfig(
         directory=settings.templates_dir,
         engine=JinjaTemplateEngine,
-        engine_callback=lambda engine: install_template_globals(engine.engine, settings, DOMAIN_GLOBALS),
+        engine_callback=lambda engine: install_template_globals(
+            engine.engine, settings, DOMAIN_GLOBALS, static=assets.url
+        ),
     )
     app = Litestar(
         route_handlers=[
@@ -266,7 +270,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers={Exception: handle_exception},
         # The engine is the app's own: its connections close with it.
         on_shutdown=[engine.dispose, version_engine.dispose],
-        before_send=[security_headers(settings)],
+        before_send=[security_headers(settings), assets.cache_forever_when_current()],
         state=State(
             {
                 "settings": settings,

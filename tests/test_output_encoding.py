@@ -14,6 +14,7 @@ from jinja2 import Environment
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
+from coworking.core.assets import Assets
 from coworking.core.links import http_url
 from coworking.core.models import utcnow
 from coworking.core.settings import Settings
@@ -116,7 +117,7 @@ def test_only_http_links_are_links(link: str) -> None:
 def test_the_translation_helper_escapes_what_it_is_given(settings: Settings) -> None:
     """``_()`` once wrapped its argument in Markup unescaped: a variable passed through it was raw HTML."""
     environment = Environment(autoescape=True)
-    install_template_globals(environment, settings, {})
+    install_template_globals(environment, settings, {}, static=Assets(settings.static_dir).url)
 
     class Request:
         scope = {"path": "/", "query_string": b""}

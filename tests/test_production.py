@@ -311,8 +311,13 @@ def test_the_example_nginx_conf_serves_two_app_processes(operator: str, shared_r
 
         css = browser.get(f"{site}/static/css/site.css", headers={"Accept-Encoding": "gzip"})
         assert css.status_code == 200 and css.content == (REPO_ROOT / "static/css/site.css").read_bytes()
-        assert css.headers["content-encoding"] == "gzip" and css.headers["cache-control"] == "max-age=3600"
+        assert css.headers["content-encoding"] == "gzip" and css.headers["cache-control"] == "public, max-age=3600"
         assert css.headers["x-content-type-options"] == "nosniff"
+        # The address the pages give (named by the content) is kept for a year.
+        versioned = re.search(r'href="(/static/css/site\.css\?v=\w+)"', home.text).group(1)
+        css = browser.get(f"{site}{versioned}")
+        assert css.content == (REPO_ROOT / "static/css/site.css").read_bytes()
+        assert css.headers["cache-control"] == "public, max-age=31536000, immutable"
         for log in ("app-a.log", "app-b.log"):
             assert "/static/" not in (tmp_path / log).read_text(), "a static file was asked of the app"
 

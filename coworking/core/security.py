@@ -66,13 +66,23 @@ def security_headers(settings: Settings):  # noqa: ANN201
     raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
     raw_embed = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in embed_headers.items()]
     open_read = (b"access-control-allow-origin", b"*")
+    # A script or a style sheet is never shown as a document: what only a document obeys (its policy, framing,
+    # features, opener) would be bytes sent for nothing with each file of a first visit on a phone's slow link.
+    # They keep nosniff (a script must be one) and HSTS; an SVG image (a document when opened) keeps all.
+    document_only = {b"content-security-policy", b"x-frame-options", b"permissions-policy", b"cross-origin-opener-policy"}
+    raw_subresource = [pair for pair in raw if pair[0] not in document_only]
 
     async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] == "http.response.start":
             present = list(message.get("headers", ()))
             names = {name.lower() for name, _ in present}
             path = scope.get("path", "")
-            chosen = raw_embed if path.startswith(EMBED_PREFIX) else raw
+            if path.startswith(EMBED_PREFIX):
+                chosen = raw_embed
+            elif _is_subresource(present):
+                chosen = raw_subresource
+            else:
+                chosen = raw
             added = [pair for pair in chosen if pair[0] not in names]
             if scope.get("method") in ("GET", "HEAD") and path.startswith(OPEN_READS):
                 # Open data: any site's script may read it. Reads only, and no cookie is needed or sent
@@ -82,6 +92,17 @@ def security_headers(settings: Settings):  # noqa: ANN201
             message["headers"] = present + added
 
     return add_headers
+
+
+# Media types never rendered as a document (see document_only above).
+SUBRESOURCE_TYPES = (b"text/css", b"text/javascript", b"application/javascript")
+
+
+def _is_subresource(headers: list[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name.lower() == b"content-type":
+            return value.split(b";")[0].strip().lower() in SUBRESOURCE_TYPES
+    return False
 
 
 # A route whose page shows a POST form says so: ``opt={CSRF_FORM: True}``. Only its answers set the cookie.

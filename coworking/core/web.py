@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -158,8 +158,15 @@ def _signed_in(context: Any) -> bool:  # noqa: ANN401
     return bool(actor is not None and getattr(actor, "user_id", None) is not None)
 
 
-def install_template_globals(environment: Any, settings: Any, vocabularies: dict[str, object]) -> None:  # noqa: ANN401
+def install_template_globals(
+    environment: Any,  # noqa: ANN401
+    settings: Any,  # noqa: ANN401
+    vocabularies: dict[str, object],
+    static: Callable[[str], str],
+) -> None:
     """Register the translation functions, filters and helpers every template may use.
+
+    ``static('css/site.css')`` is a static file's address, named by its content (core.assets).
 
     ``vocabularies`` come from the domains (amenities, activity kinds, …): the app hands them in, so
     the core knows no domain.
@@ -180,6 +187,7 @@ def install_template_globals(environment: Any, settings: Any, vocabularies: dict
         absolute_url=_absolute_url,
         language_url=_language_url,
         signed_in=_signed_in,
+        static=static,
         **vocabularies,
     )
     # Only http(s) links are ever rendered as links: ``{% if space.website|http_url %}``.
