@@ -24,18 +24,17 @@ class Assets:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory.resolve()
+        self._files: dict[str, Path | None] = {}
         self._hashes: dict[str, tuple[int, int, str]] = {}
 
     def version(self, path: str) -> str | None:
         """The file's content hash, or None for a path that is no file of the directory."""
-        file = (self.directory / path).resolve()
-        if not file.is_relative_to(self.directory):
+        file = self._file(path)
+        if file is None:
             return None
         try:
             stat = file.stat()
         except OSError:
-            return None
-        if not file.is_file():
             return None
         known = self._hashes.get(path)
         if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
@@ -43,6 +42,13 @@ class Assets:
         digest = hashlib.sha256(file.read_bytes()).hexdigest()[:12]
         self._hashes[path] = (stat.st_mtime_ns, stat.st_size, digest)
         return digest
+
+    def _file(self, path: str) -> Path | None:
+        """Where ``path`` is, if inside the directory (resolved once per path: a page names several)."""
+        if path not in self._files:
+            file = (self.directory / path).resolve()
+            self._files[path] = file if file.is_relative_to(self.directory) and file.is_file() else None
+        return self._files[path]
 
     def url(self, path: str) -> str:
         version = self.version(path)

@@ -82,12 +82,15 @@ def space_reviews(db: Session, actor: Actor, space_id: int, limit: int = SHOWN_O
     ``limit`` of them, and the schema.org properties they make (only from ``RATING_MINIMUM`` reviews)."""
     count, total = db.execute(select(func.count(), func.sum(Review.rating)).where(_approved(space_id))).one()
     average = (Decimal(total) / Decimal(count)).quantize(Decimal("0.1"), ROUND_HALF_UP) if count else None
-    latest = db.scalars(select(Review).where(_approved(space_id)).order_by(Review.created_at.desc(), Review.id.desc()).limit(limit)).all()
+    latest = []
+    if count:  # most spaces: no second query (a space page asks on every view)
+        newest = (Review.created_at.desc(), Review.id.desc())
+        latest = list(db.scalars(select(Review).where(_approved(space_id)).order_by(*newest).limit(limit)))
     mine = None
     if not actor.is_anonymous:
         mine = db.scalar(select(Review).where(Review.space_id == space_id, Review.user_id == actor.user_id))
     offer = actor.is_anonymous or space_id not in actor.builder_of
-    return SpaceReviews(count, average, list(latest), mine, offer, rating_json_ld(count, average, latest))
+    return SpaceReviews(count, average, latest, mine, offer, rating_json_ld(count, average, latest))
 
 
 def rating_json_ld(count: int, average: Decimal | None, shown: list[Review] | tuple[Review, ...]) -> dict[str, Any]:

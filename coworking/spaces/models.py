@@ -161,10 +161,10 @@ class Space(Timestamped, Base):
     def amenity_codes(self) -> list[str]:
         return [amenity.code for amenity in self.amenities]
 
-    @property
-    def has_fibre(self) -> bool | None:
-        """Fibre is one amenity; None while nothing is known about the space's amenities."""
-        return ("fibre" in self.amenity_codes) if self.amenities else None
+
+def fibre_among(amenity_codes: list[str]) -> bool | None:
+    """Fibre is one amenity; None while nothing is known about the space's amenities."""
+    return ("fibre" in amenity_codes) if amenity_codes else None
 
 
 @event.listens_for(Space, "before_insert")

@@ -126,6 +126,8 @@ def _page(db: Session, condition, page: int, per_page: int) -> StoryPage:  # noq
     )
     pages = max(1, -(-total // per_page))
     number = min(max(1, page), pages)
+    if not total:  # most spaces: no second query (a space page asks on every view)
+        return StoryPage([], number, pages, total)
     rows = db.execute(
         select(Story, Space).join(Space, Space.id == Story.space_id).where(_SHOWN, condition).order_by(*_NEWEST)
         .offset((number - 1) * per_page).limit(per_page)
