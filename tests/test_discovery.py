@@ -65,6 +65,9 @@ def test_each_language_has_its_address_and_cards_describe_the_page(client: TestC
     assert '<html lang="en">' in client.get("/spaces/skola6?lang=en").text
     search = client.get("/spaces?q=skola&lang=en").text
     assert re.search(r'hreflang="lv" href="http://testserver.local/spaces\?q=skola&amp;lang=lv"', search)
+    assert re.search(r'hreflang="x-default" href="http://testserver.local/spaces\?q=skola"', search)
+    # The language menu comes back to the same search.
+    assert re.search(r'href="/language/lv\?next=%2Fspaces%3Fq%3Dskola', search)
 
 
 def test_etag_and_304_for_answers_sent_whole(client: TestClient, session: Session) -> None:

@@ -142,13 +142,20 @@ def _absolute_url(context: Any, path: str) -> str:  # noqa: ANN401
 
 @pass_context
 def _language_url(context: Any, locale: str | None) -> str:  # noqa: ANN401
-    """This page's address in ``locale`` (its own ``?lang=``), or with none (``x-default``): absolute."""
+    """This page's address in ``locale`` (its own ``?lang=``), or with none (``x-default``): absolute.
+
+    A page names itself in every language (its hreflang alternates): the address without ``lang`` is built
+    once per request, and each language only adds its own parameter."""
     request = context["request"]
-    query = request.scope.get("query_string", b"").decode("utf-8", errors="replace")
-    pairs = [(key, value) for key, value in parse_qsl(query, keep_blank_values=True) if key != LANGUAGE_PARAMETER]
-    if locale:
-        pairs.append((LANGUAGE_PARAMETER, locale))
-    return public_url(request, request_path(request) + query_string(pairs))
+    state = request.scope.setdefault("state", {})
+    base = state.get("_address_without_language")
+    if base is None:
+        query = request.scope.get("query_string", b"").decode("utf-8", errors="replace")
+        pairs = [(key, value) for key, value in parse_qsl(query, keep_blank_values=True) if key != LANGUAGE_PARAMETER]
+        base = state["_address_without_language"] = public_url(request, request_path(request) + query_string(pairs))
+    if not locale:
+        return base
+    return f"{base}{'&' if '?' in base else '?'}{urlencode([(LANGUAGE_PARAMETER, locale)])}"
 
 
 @pass_context
