@@ -338,9 +338,14 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("  " + seeded.stdout.strip())
         servers: dict[str, Server] = {}
+        # Workers against workers measure the app's own work, with the page cache off (a cached answer is a
+        # Redis read: it would compare Redis with itself). The soak is the site as deployed: cache on.
+        uncached = {**env, "COWORKING_PAGE_CACHE": "0"}
         if args.workers:
-            servers["one"] = serve("one-worker", 1, env, tmpdir)
-        servers["two"] = serve("two-workers", 2, env, tmpdir)
+            servers["one"] = serve("one-worker", 1, uncached, tmpdir)
+            servers["two"] = serve("two-workers", 2, uncached, tmpdir)
+        if args.soak:
+            servers["soak"] = serve("soak-two-workers", 2, env, tmpdir)
         try:
             for server in servers.values():
                 server.start()
@@ -348,8 +353,9 @@ def main(argv: list[str] | None = None) -> int:
                 server.wait_ready("/spaces/skola6")
             # One worker answering is not both: wait for each to have started (uvicorn logs it once per worker).
             deadline = time.monotonic() + 60
-            while servers["two"].log_count("Application startup complete") < 2 and time.monotonic() < deadline:
-                time.sleep(0.2)
+            for name in ("two", "soak"):
+                while name in servers and servers[name].log_count("Application startup complete") < 2 and time.monotonic() < deadline:
+                    time.sleep(0.2)
             print(f"Load: {'wrk' if wrk else 'the Python generator'}; load average before: {load_before[0]:.2f}.\n")
             runner = Runner(args, wrk, tmpdir, servers)
             if args.workers:
@@ -364,9 +370,10 @@ def main(argv: list[str] | None = None) -> int:
                 }  # fmt: skip
                 print("\n" + workers_table(rows) + "\n")
             if args.soak:
-                if "one" in servers:
-                    servers["one"].stop()  # only the two workers take the soak
-                base = servers["two"].base_url
+                for name in ("one", "two"):
+                    if name in servers:
+                        servers[name].stop()  # only the soak's two workers take the soak
+                base = servers["soak"].base_url
                 print(f"Soak: 2 workers, {SOAK_CONNECTIONS} connections for {args.soak_seconds:g} s on four endpoints at once ...")
                 for _, path in SOAK_ENDPOINTS:  # the first request of each page pays for its templates
                     _get(base + path)
