@@ -107,6 +107,37 @@ def test_accents_case_and_country(gazetteer: GazetteerGeocoder, typed: str, name
     assert (found.raw["name"], found.raw["country_code"]) == (name, country)
 
 
+# Typed in the place's own script or in Latin letters, with or without its accents (issue #14): the
+# gazetteer's alternate names (GeoNames) and the one folding of core.text find the same place.
+@pytest.mark.parametrize(
+    ("typed", "name", "country"),
+    [
+        ("Пловдив", "Plovdiv", "BG"),
+        ("Plovdiv", "Plovdiv", "BG"),
+        ("София", "Sofia", "BG"),
+        ("Μέτσοβο", "Metsovo", "GR"),
+        ("Μετσοβο", "Metsovo", "GR"),
+        ("Σκόπελος", "Skópelos", "GR"),
+        ("Skopelos", "Skópelos", "GR"),
+        ("Θεσσαλονίκη", "Thessaloníki", "GR"),
+        ("Lodz", "Łódź", "PL"),
+        ("Łódź", "Łódź", "PL"),
+        ("Reykjavik", "Reykjavík", "IS"),
+        ("Goettingen", "Göttingen", "DE"),
+    ],
+)
+def test_places_typed_in_either_script(gazetteer: GazetteerGeocoder, typed: str, name: str, country: str) -> None:
+    found = gazetteer.geocode(typed)
+    assert (found.raw["name"], found.raw["country_code"]) == (name, country)
+
+
+def test_husavik_however_it_is_typed(gazetteer: GazetteerGeocoder) -> None:
+    # GeoNames lists Húsavík under its municipality (Norðurþing), whose point is the town's.
+    for typed in ("Husavik", "Húsavík", "HÚSAVÍK"):
+        found = gazetteer.geocode(typed)
+        assert geodesic((found.latitude, found.longitude), (66.0449, -17.3389)).km < 5, typed
+
+
 def test_population_ranks_and_country_disambiguates(gazetteer: GazetteerGeocoder) -> None:
     assert gazetteer.geocode("Paris").raw["country_code"] == "FR"
     assert gazetteer.geocode("Bergen").raw["country_code"] == "NO"  # the largest Bergen first
