@@ -233,8 +233,9 @@ def _site_origin(settings: Settings) -> str:
 
 
 def _mail_job(job):  # noqa: ANN001, ANN202 - job(session, mailer) -> its result
-    """Run a job that writes mail, in one database session, with a mailer for commands: the site's first
-    language, links on its first allowed host (the one it is known by, COWORKING_ALLOWED_HOSTS)."""
+    """Run a job that writes mail, in one database session, with a mailer for commands: each account holder's
+    own language (the site's first for anyone else), links on its first allowed host (the one it is known by,
+    COWORKING_ALLOWED_HOSTS)."""
     from sqlalchemy.orm import Session
 
     from coworking.accounts.services import Mailer
@@ -243,7 +244,7 @@ def _mail_job(job):  # noqa: ANN001, ANN202 - job(session, mailer) -> its result
 
     settings = Settings.from_env()
     origin = _site_origin(settings)
-    mailer = Mailer(translator(settings.locales[0]), lambda path: origin + path)
+    mailer = Mailer(translator(settings.locales[0]), lambda path: origin + path, settings.locales)
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session:

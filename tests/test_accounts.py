@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from coworking.accounts.models import SecurityEvent, User, UserSession
@@ -466,3 +466,59 @@ def test_admin_pages_take_odd_numbers_without_a_500(client: TestClient, session:
     for number in ("99999999999999999999999", "-3", "x", "0"):
         assert fresh.get("/admin/security-log", params={"page_number": number}).status_code == 200
     assert post(fresh, "/admin/partners/revoke", user_id="99999999999999999999", country="LV").status_code == 400
+
+
+def account(session: Session, email: str = EMAIL) -> User:
+    session.expire_all()
+    return session.scalar(select(User).where(User.email_key == email.casefold()))
+
+
+def test_an_account_is_written_to_in_its_own_language(client: TestClient, fresh: TestClient, session: Session) -> None:
+    """Registered from a Latvian page, the account's mail is Latvian; once it chooses German, German, whatever
+    the language of the page that causes the mail."""
+    client.cookies.set("lang", "lv")
+    assert post(client, "/account/register", email=EMAIL, password=PASSWORD, password_again=PASSWORD).status_code == 303
+    assert account(session).language == "lv"
+    assert last_mail(session).subject == "Apstipriniet savu e-pasta adresi"
+    assert post(client, link_in(last_mail(session)), password=PASSWORD).status_code == 303
+    page = client.get("/account").text
+    # Every language of the site, each named in itself; the account's own is chosen.
+    assert '<option value="lv" lang="lv" selected>Latviešu</option>' in page
+    assert '<option value="de" lang="de">Deutsch</option>' in page and '<option value="el" lang="el">Ελληνικά</option>' in page
+    client.cookies.set("lang", "en")
+    chosen = post(client, "/account/language", language="de")
+    assert chosen.status_code == 303 and account(session).language == "de"
+    assert "Saved." in client.get(chosen.headers["location"]).text
+    # A reset asked for from a Latvian page, a registration of the address from a Polish one: German mail.
+    fresh.cookies.set("lang", "lv")
+    assert post(fresh, "/account/reset", email=EMAIL).status_code == 303
+    assert last_mail(session).subject == "Neues Passwort wählen"
+    fresh.cookies.set("lang", "pl")
+    assert post(fresh, "/account/register", email=EMAIL, password=PASSWORD, password_again=PASSWORD).status_code == 303
+    assert last_mail(session).subject == "Sie haben bereits ein Konto"
+
+
+def test_an_account_with_no_language_gets_the_default_until_it_signs_in(client: TestClient, fresh: TestClient, session: Session) -> None:
+    register_and_verify(client, session)
+    session.execute(update(User).values(language=None))  # as every account from before the choice
+    session.commit()
+    assert '<option value="en" lang="en" selected>English</option>' in client.get("/account").text
+    fresh.cookies.set("lang", "lv")
+    assert post(fresh, "/account/reset", email=EMAIL).status_code == 303
+    assert last_mail(session).subject == "Choose a new password"  # the site's default, not the asker's Latvian
+    # Its next sign-in, from a Latvian page, gives it that language; a later one changes nothing.
+    assert sign_in(fresh).status_code == 303 and account(session).language == "lv"
+    fresh.cookies.set("lang", "de")
+    assert sign_in(fresh).status_code == 303 and account(session).language == "lv"
+
+
+@pytest.mark.parametrize("typed", ["tlh", "en-GB", ""])
+def test_the_language_form_takes_only_the_site_languages(client: TestClient, session: Session, typed: str) -> None:
+    register_and_verify(client, session)
+    refused = post(client, "/account/language", language=typed)
+    assert refused.status_code == 400
+    assert 'id="language-error"' in refused.text and "Choose a language from the list." in refused.text
+    assert 'aria-invalid="true" aria-describedby="language-hint language-error"' in refused.text
+    if typed:  # what was sent stays in view, chosen, beside the message
+        assert f'<option value="{typed}" selected>{typed}</option>' in refused.text
+    assert account(session).language == "en"

@@ -283,7 +283,7 @@ def test_the_digest_is_sent_at_most_once_a_day(partner: TestClient, session: Ses
     from coworking.core.models import utcnow
     from coworking.moderation.services import send_digests
 
-    mailer = Mailer(translator("en"), lambda path: f"http://testserver.local{path}")
+    mailer = Mailer(translator("en"), lambda path: f"http://testserver.local{path}", ("en", "lv"))
     assert send_digests(session, mailer) == 0  # nothing waits
     session.add(Submission(kind="report", country_code="LV", space_id=lielvarde.id, message="Closed on Mondays now"))
     session.commit()
@@ -305,6 +305,30 @@ def test_the_digest_command_queues_one_mail_per_partner(partner: TestClient, ses
     assert first.exit_code == 0 and "Digests queued: 1" in first.output, first.output
     assert "http://rural-coworking.example.org/moderation" in last_mail(session, PARTNER).body
     assert "Digests queued: 0" in CliRunner().invoke(main, ["digest"], env=env).output
+
+
+def test_moderation_mail_is_in_each_recipients_language(
+    client: TestClient, partner: TestClient, session: Session, lielvarde: Space, database_url: str
+) -> None:
+    """The German partner's digest is in German (the command has no page to take a language from); the claim's
+    answer reaches its Latvian sender in Latvian, though the partner decides on a German page."""
+    from click.testing import CliRunner
+
+    from coworking.cli import main
+
+    assert post(partner, "/account/language", language="de").status_code == 303
+    register_and_verify(client, session, BUILDER)
+    assert post(client, "/account/language", language="lv").status_code == 303
+    claim = post(client, f"/spaces/{lielvarde.slug}/claim", role="community builder", public_name="Anna", message="")
+    assert claim.status_code == 303
+    env = {"COWORKING_DATABASE_URL": database_url, "COWORKING_ALLOWED_HOSTS": "rural-coworking.example.org"}
+    assert "Digests queued: 1" in CliRunner().invoke(main, ["digest"], env=env).output
+    digest = last_mail(session, PARTNER)
+    assert digest.subject == "Was in Ihren Ländern wartet" and "1 Vorgang wartet auf eine Entscheidung in LV" in digest.body
+    partner.cookies.set("lang", "de")
+    item = session.scalar(select(Submission).where(Submission.kind == "claim"))
+    assert post(partner, f"/moderation/{item.id}/approve").status_code == 303
+    assert last_mail(session, BUILDER).subject == "Jūsu pieteikums ir apstiprināts"
 
 
 def test_approving_a_proposal_listed_meanwhile_is_refused_with_a_message(

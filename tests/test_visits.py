@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session
 
-from coworking.accounts.models import BuilderRole
+from coworking.accounts.models import BuilderRole, User
 from coworking.accounts.permissions import Actor
 from coworking.accounts.roles import grant_partner
 from coworking.accounts.services import create_admin
@@ -143,6 +143,36 @@ def test_the_request_and_its_mails_keep_the_resident_language(client: TestClient
     visit = requests(session)[0]
     assert post(fresh, f"/spaces/{lielvarde.slug}/visits/{visit.id}/answer", answer="decline", note="").status_code == 303
     assert requests(session)[0].status == "declined" and "/visits/" in last_mail(session, RESIDENT).body
+
+
+def test_each_builder_reads_the_request_in_their_own_language(
+    client: TestClient, fresh: TestClient, third: TestClient, session: Session, lielvarde: Space  # noqa: F811
+) -> None:
+    """A resident asks in English; of the space's two builders, the Latvian one is told in Latvian, the German
+    one in German: words, and the day as each language writes it."""
+    builder(fresh, session, lielvarde)
+    assert post(fresh, "/account/language", language="lv").status_code == 303
+    builder(third, session, lielvarde, email="jonas@example.org")
+    assert post(third, "/account/language", language="de").status_code == 303
+    assert ask(client, lielvarde).status_code == 303
+    assert last_mail(session, RESIDENT).subject == "Confirm your visit request to CoLabora Lielvārde"
+    assert confirm(client, visit_link(session)).status_code == 303
+    day = in_days(lielvarde, 7)
+    to_latvian, to_german = last_mail(session, BUILDER), last_mail(session, "jonas@example.org")
+    assert to_latvian.subject == "Apmeklējuma pieprasījums: CoLabora Lielvārde"
+    assert f"ierasties {day.year}. gada {day.day}. " in to_latvian.body and "Izlasiet pieprasījumu" in to_latvian.body
+    assert to_german.subject == "Eine Besuchsanfrage für CoLabora Lielvārde"
+    assert f"{day:%d.%m.%Y}" in to_german.body
+
+
+def test_a_builder_with_no_language_is_told_in_the_site_default(client: TestClient, fresh: TestClient, session: Session, lielvarde: Space) -> None:  # noqa: F811
+    user = builder(fresh, session, lielvarde)
+    session.execute(update(User).where(User.id == user.id).values(language=None))  # an account from before the choice
+    session.commit()
+    client.cookies.set("lang", "lv")  # the resident asks in Latvian
+    assert ask(client, lielvarde).status_code == 303
+    assert confirm(client, visit_link(session)).status_code == 303
+    assert last_mail(session, BUILDER).subject == "A visit request for CoLabora Lielvārde"
 
 
 @pytest.mark.parametrize(

@@ -229,6 +229,7 @@ def test_8_2_1_the_access_matrix(client: TestClient, session: Session, engine: E
         ("/account/email", {"current_password": "not it", "new_email": "anna.new@example.org"}, {"new_email": "anna.new@example.org"}),
         ("/account/email", {"current_password": PASSWORD, "new_email": "two@example.org,three@example.org"}, {"new_email": "two@example.org,three@example.org"}),
         ("/account/delete", {"current_password": "not it"}, {}),
+        ("/account/language", {"language": "tlh"}, {"language": "tlh"}),
     ],
 )
 def test_a_refused_form_keeps_what_was_typed_and_writes_nothing(

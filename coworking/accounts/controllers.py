@@ -47,7 +47,9 @@ def _limit(request: Request, *limits: tuple[Limit, str]) -> None:
 
 def mailer_for(request: Request) -> services.Mailer:
     return services.Mailer(
-        translator=request_translator(request), link=lambda path: public_url(request, path)
+        translator=request_translator(request),
+        link=lambda path: public_url(request, path),
+        locales=request.app.state.settings.locales,
     )
 
 
@@ -173,7 +175,7 @@ class AccountPages(Controller):
         ip = ip_of(request)
         _limit(request, (LOGIN_PER_ADDRESS, f"{services.email_key(email)} {ip}"), (LOGIN_PER_IP, ip))
         try:
-            user = services.authenticate(db_session, email, form_text(data, "password"), ip)
+            user = services.authenticate(db_session, email, form_text(data, "password"), ip, request_translator(request).locale)
         except InvalidInput as error:  # the right password, an address never confirmed
             return _form_page(request, "accounts/login.html", {"email": email, "next": next_path}, error)
         if user is None:
@@ -215,7 +217,7 @@ class AccountPages(Controller):
 
     @get("/", name="account", opt=OWN_ACCOUNT, sync_to_thread=True)
     def settings(self, request: Request, db_session: DbSession) -> Template:
-        context = {"user": _account(db_session, _actor(request)), "errors": {}, "form": {}}
+        context = {"user": _account(request, db_session, _actor(request)), "errors": {}, "form": {}}
         return page(request, "accounts/account.html", context)
 
     @post("/password", opt=OWN_ACCOUNT, sync_to_thread=True)
@@ -257,6 +259,15 @@ class AccountPages(Controller):
         _forget_session(request, response)
         return response
 
+    @post("/language", opt=OWN_ACCOUNT, sync_to_thread=True)
+    def change_language(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
+        chosen = form_text(data, "language")
+        try:
+            services.set_language(db_session, _actor(request).user_id, chosen, request.app.state.settings.locales)
+        except InvalidInput as error:
+            return _account_refused(request, db_session, "language", error, {"language": chosen})
+        return Redirect(path="/account?language=saved", status_code=303)
+
     @post("/delete", opt=OWN_ACCOUNT, sync_to_thread=True)
     def delete(self, request: Request, db_session: DbSession, data: Form) -> Template | Redirect:
         def delete(actor: Actor) -> None:
@@ -284,13 +295,17 @@ def _with_current_password(
     try:
         change(actor)
     except InvalidInput as error:
-        # What was typed comes back (never a password), beside the messages.
-        context = {"user": _account(db_session, actor), "errors": error.errors, "failed": form_name, "form": typed or {}}
-        return page(request, "accounts/account.html", context, status_code=400)
+        return _account_refused(request, db_session, form_name, error, typed or {})
     return None
 
 
-def _account(db_session: DbSession, actor: Actor) -> dict[str, object]:
+def _account_refused(request: Request, db_session: DbSession, form_name: str, error: InvalidInput, typed: dict[str, str]) -> Template:
+    """The account page again (400), the messages in its form ``form_name``, what was typed back in it (never a password)."""
+    context = {"user": _account(request, db_session, _actor(request)), "errors": error.errors, "failed": form_name, "form": typed}
+    return page(request, "accounts/account.html", context, status_code=400)
+
+
+def _account(request: Request, db_session: DbSession, actor: Actor) -> dict[str, object]:
     """What the account page shows of its owner."""
     user = db_session.get(User, actor.user_id)
     return {
@@ -298,5 +313,7 @@ def _account(db_session: DbSession, actor: Actor) -> dict[str, object]:
         "verified": user.email_verified_at is not None,
         "is_admin": user.is_admin,
         "partner_countries": sorted(actor.partner_countries),
+        # The language their mail is written in (an account with none yet: the site's default).
+        "language": mailer_for(request).for_user(user).locale,
     }
 

@@ -22,6 +22,10 @@ class User(Timestamped, Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language the site writes to them in (Mailer.for_user), whatever language the page that caused a mail
+    # was in: the one they registered in until they choose. None: an account older than the column that has
+    # not signed in since; it gets the site's default language.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class UserSession(Base):

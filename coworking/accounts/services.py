@@ -2,7 +2,8 @@
 
 Each public function is one transaction, committed here: the account, its token, its security-log
 line and its e-mail (queued in the outbox) are written together or not at all. E-mail text comes in
-the visitor's language; links are built by the caller (``link``), from the site's own allowed host.
+the account's language (``Mailer.for_user``), never in that of whoever caused it; links are built by the
+caller (``link``), from the site's own allowed host.
 
 No answer tells whether an address has an account: registering a known address and asking to reset
 an unknown one look exactly like their opposites; only the inbox learns the difference.
@@ -21,11 +22,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from coworking.accounts.models import EmailToken, SecurityEvent, User
+from coworking.accounts.models import BuilderRole, EmailToken, SecurityEvent, User
 from coworking.accounts.passwords import dummy_hash, hash_password, needs_rehash, password_problem, verify_password
 from coworking.accounts.sessions import SessionStore, token_hash
 from coworking.core.errors import InvalidInput
-from coworking.core.i18n import Translator
+from coworking.core.i18n import Translator, translator
 from coworking.core.mail import queue_mail
 from coworking.core.models import utcnow
 from coworking.core.ratelimit import RateLimited
@@ -41,15 +42,29 @@ MAX_EMAIL_LENGTH = 254
 
 @dataclass(frozen=True)
 class Mailer:
-    """What a service needs to write an e-mail: the reader's language and how to make a link to a path."""
+    """What a service needs to write an e-mail: the languages and how to make a link to a path.
+
+    ``translator`` is the language of the request that causes the mail: a resident without an account reads
+    their mail in it. An account holder reads theirs in their own (``for_user``), whoever caused it: a
+    Latvian builder's visit request is in Latvian, though the resident asked in English.
+    """
 
     translator: Translator
     link: Callable[[str], str]
+    # The languages the site offers (Settings.locales), its default first.
+    locales: tuple[str, ...]
 
-    def send(self, db: Session, recipient: str, subject: str, body: str, path: str) -> None:
-        """Queue ``subject`` and ``body`` (msgids; the body's %(link)s becomes a link to ``path``) in ``db``'s transaction."""
-        translate = self.translator.gettext
-        queue_mail(db, recipient, translate(subject), translate(body, link=self.link(path)))
+    def for_user(self, user: User, guess: str | None = None) -> Translator:
+        """The language ``user`` reads their mail in: their own; for an account that has none yet, ``guess``
+        (the language they last wrote to the site in, where known), else the site's default."""
+        chosen = next((code for code in (user.language, guess) if code in self.locales), self.locales[0])
+        return translator(chosen)
+
+    def send(self, db: Session, user: User, subject: str, body: str, path: str, to: str | None = None, **variables: object) -> None:
+        """Queue ``subject`` and ``body`` (msgids; the body's %(link)s becomes a link to ``path``) in ``db``'s
+        transaction, to ``user`` in their language (at ``to`` when not at their address: a new one, an old one)."""
+        translate = self.for_user(user).gettext
+        queue_mail(db, to or user.email, translate(subject, **variables), translate(body, link=self.link(path), **variables))
 
 
 def email_key(email: str) -> str:
@@ -92,6 +107,12 @@ def find_user(db: Session, email: str) -> User | None:
     return db.scalar(select(User).where(User.email_key == email_key(email)))
 
 
+def builders_of(db: Session, space_id: int) -> list[User]:
+    """The accounts that are community builders of a space, in the order they joined the site."""
+    builders = select(User).join(BuilderRole, BuilderRole.user_id == User.id).where(BuilderRole.space_id == space_id)
+    return list(db.scalars(builders.order_by(User.id)))
+
+
 def register(db: Session, email: str, password: str, password_again: str, mailer: Mailer, ip: str | None) -> None:
     """Create an unverified account and send the verify link; for a known address, send a reminder
     instead. Raises InvalidInput (with the fields) for input that would be refused either way."""
@@ -110,14 +131,14 @@ def register(db: Session, email: str, password: str, password_again: str, mailer
     if existing is not None and existing.email_verified_at is None:
         # Never confirmed: whoever registered it cannot sign in, so this registration replaces theirs
         # (their links stop working); only the one who reads the inbox *and* knows this password confirms it.
-        existing.password_hash = password_hash
+        existing.password_hash, existing.language = password_hash, mailer.translator.locale
         _drop_links(db, existing.id, VERIFY)
         _send_confirm_link(db, mailer, existing, now)
         log_event(db, "registered_again", existing.id, ip)
     elif existing is not None:
         mailer.send(
             db,
-            existing.email,
+            existing,
             N_("You already have an account"),
             N_(
                 "Someone, perhaps you, tried to register with this address, which already has an account.\n\n"
@@ -128,7 +149,7 @@ def register(db: Session, email: str, password: str, password_again: str, mailer
         )
         log_event(db, "register_known_address", existing.id, ip)
     else:
-        user = User(email=email.strip(), email_key=email_key(email), password_hash=password_hash)
+        user = User(email=email.strip(), email_key=email_key(email), password_hash=password_hash, language=mailer.translator.locale)
         db.add(user)
         db.flush()
         _send_confirm_link(db, mailer, user, now)
@@ -140,7 +161,7 @@ def _send_confirm_link(db: Session, mailer: Mailer, user: User, now: datetime) -
     token = _issue_token(db, user, VERIFY, now)
     mailer.send(
         db,
-        user.email,
+        user,
         N_("Confirm your e-mail address"),
         N_(
             "Welcome to the Rural Coworking Network.\n\n"
@@ -215,8 +236,9 @@ FAILURES_PER_ACCOUNT = 30
 FAILURE_WINDOW = timedelta(minutes=15)
 
 
-def authenticate(db: Session, email: str, password: str, ip: str | None) -> User | None:
+def authenticate(db: Session, email: str, password: str, ip: str | None, locale: str) -> User | None:
     """The user with this address and password, or None (and a failed sign-in in the security log).
+    An account with no language yet (older than the choice) keeps ``locale``, the sign-in page's.
 
     RateLimited when the account has had too many wrong passwords lately; InvalidInput, only after the
     right password, when the address was never confirmed.
@@ -245,6 +267,7 @@ def authenticate(db: Session, email: str, password: str, ip: str | None) -> User
         raise InvalidInput({"email": N_("Confirm your address first: follow the link we sent, or register again for a new one.")})
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    user.language = user.language or locale
     log_event(db, "login", user.id, ip)
     db.commit()
     return user
@@ -260,7 +283,7 @@ def request_reset(db: Session, email: str, mailer: Mailer, ip: str | None) -> No
     token = _issue_token(db, user, RESET, utcnow())
     mailer.send(
         db,
-        user.email,
+        user,
         N_("Choose a new password"),
         N_(
             "Someone, perhaps you, asked to reset the password of your account.\n\n"
@@ -342,7 +365,7 @@ def request_email_change(
     if other is not None:
         mailer.send(
             db,
-            other.email,
+            other,
             N_("Your address was offered for another account"),
             N_(
                 "Someone asked to move another account of the Rural Coworking Network to this address, which "
@@ -355,13 +378,14 @@ def request_email_change(
         token = _issue_token(db, user, EMAIL_CHANGE, utcnow(), new_email=new_email.strip())
         mailer.send(
             db,
-            new_email.strip(),
+            user,
             N_("Confirm your new e-mail address"),
             N_(
                 "Confirm that your account of the Rural Coworking Network should use this address from now on "
                 "(the link works once, for a day):\n%(link)s\n\nIf you did not ask for this, ignore this message."
             ),
             f"/account/email/{token}",
+            to=new_email.strip(),
         )
         log_event(db, "email_change_requested", user.id, ip)
     db.commit()
@@ -379,13 +403,14 @@ def confirm_email_change(db: Session, sessions: SessionStore, mailer: Mailer, to
     user.email, user.email_key, user.email_verified_at = found.new_email, email_key(found.new_email), found.used_at
     mailer.send(
         db,
-        old_email,
+        user,
         N_("Your account has a new e-mail address"),
         N_(
             "Your account of the Rural Coworking Network now uses another e-mail address.\n\n"
             "If you did not ask for this, choose a new password at once: %(link)s"
         ),
         "/account/reset",
+        to=old_email,
     )
     log_event(db, "email_changed", user.id, ip)
     sessions.end_all(user.id, within=db)
@@ -395,6 +420,14 @@ def confirm_email_change(db: Session, sessions: SessionStore, mailer: Mailer, to
         db.rollback()
         raise taken from error
     return user
+
+
+def set_language(db: Session, user_id: int, language: str, locales: tuple[str, ...]) -> None:
+    """The language the site writes to the account in: one of ``locales``, the site's (InvalidInput otherwise)."""
+    if language not in locales:
+        raise InvalidInput({"language": N_("Choose a language from the list.")})
+    db.get(User, user_id).language = language
+    db.commit()
 
 
 def delete_account(db: Session, sessions: SessionStore, user_id: int, current_password: str, ip: str | None) -> None:

@@ -1,7 +1,7 @@
 """Keeping listings fresh: `coworking remind`, safe to run daily from cron.
 
 - A community builder whose listing nobody confirmed for a year (since their role began, if later) is
-  e-mailed once per such period, with three links valid for 30 days: still correct, edit, closed.
+  e-mailed (in their language) once per such period, with three links valid for 30 days: still correct, edit, closed.
 - A listing unconfirmed for 18 months (or never confirmed, 18 months after it was listed) is flagged
   once to its country's partners: a "stale" item in their queue, and so in their daily digest. Its page
   says so by the same rule (``spaces.listing.is_stale``).
@@ -53,7 +53,7 @@ def send_reminders(db: Session, mailer: Mailer, now: datetime | None = None) -> 
 def _remind_builders(db: Session, mailer: Mailer, now: datetime) -> int:
     due = now - REMIND_AFTER
     rows = db.execute(
-        select(BuilderRole, Space, User.email)
+        select(BuilderRole, Space, User)
         .join(Space, Space.id == BuilderRole.space_id)
         .join(User, User.id == BuilderRole.user_id)
         .where(
@@ -64,7 +64,7 @@ def _remind_builders(db: Session, mailer: Mailer, now: datetime) -> int:
         .order_by(Space.id, BuilderRole.user_id)
     ).all()
     sent = 0
-    for role, space, email in rows:
+    for role, space, user in rows:
         since = max(role.granted_at, space.confirmed_at) if space.confirmed_at else role.granted_at
         already = db.scalar(
             select(func.count())
@@ -75,7 +75,7 @@ def _remind_builders(db: Session, mailer: Mailer, now: datetime) -> int:
             continue
         token = secrets.token_urlsafe(32)
         db.add(ListingCheck(token_hash=token_hash(token), space_id=space.id, user_id=role.user_id, sent_at=now, expires_at=now + LINK_LIFETIME))
-        translate = mailer.translator
+        translate = mailer.for_user(user)
         last = translate.date(space.confirmed_at) if space.confirmed_at else translate.gettext(N_("never"))
         links = {answer: mailer.link(f"/listing-check/{token}/{answer}") for answer in ANSWERS}
         body = translate.gettext(
@@ -101,7 +101,7 @@ def _remind_builders(db: Session, mailer: Mailer, now: datetime) -> int:
             if space.network_pass_days
             else translate.gettext(N_("The listing says the space does not take part in the network pass."))
         )
-        queue_mail(db, email, translate.gettext(N_("Is the listing of %(name)s still right?"), name=space.name), body)
+        queue_mail(db, user.email, translate.gettext(N_("Is the listing of %(name)s still right?"), name=space.name), body)
         sent += 1
     return sent
 

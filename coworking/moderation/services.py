@@ -60,11 +60,10 @@ def _text(value: str, field: str, limit: int, errors: dict[str, str], *, require
 
 
 def _notify(db: Session, mailer: Mailer, user_id: int | None, subject: str, body: str, path: str, **variables: str) -> None:
-    """E-mail the person who sent an item (if their account still exists), in the decider's transaction."""
+    """E-mail the person who sent an item (if their account still exists), in their language, in the decider's transaction."""
     user = db.get(User, user_id) if user_id else None
     if user is not None:
-        translate = mailer.translator.gettext
-        queue_mail(db, user.email, translate(subject), translate(body, link=mailer.link(path), **variables))
+        mailer.send(db, user, subject, body, path, **variables)
 
 
 # -- sending -----------------------------------------------------------------------------------------
@@ -307,25 +306,25 @@ def waiting_count(db: Session, actor: Actor) -> int:
 
 
 def send_digests(db: Session, mailer: Mailer, now: datetime | None = None) -> int:
-    """E-mail each partner what waits in their countries: at most one digest a day, none when nothing
-    waits. Safe to run as often as cron likes. Returns how many were sent."""
+    """E-mail each partner what waits in their countries, in their language: at most one digest a day,
+    none when nothing waits. Safe to run as often as cron likes. Returns how many were sent."""
     now = now or utcnow()
     sent = 0
-    partners = db.execute(select(PartnerCountry.user_id, User.email).join(User, User.id == PartnerCountry.user_id).distinct())
-    for user_id, email in partners.all():
-        last = db.get(DigestSent, user_id)
+    partners = db.scalars(select(User).where(User.id.in_(select(PartnerCountry.user_id))).order_by(User.id)).all()
+    for partner in partners:
+        last = db.get(DigestSent, partner.id)
         if last is not None and now - last.sent_at < DIGEST_EVERY:
             continue
-        countries = db.scalars(select(PartnerCountry.country_code).where(PartnerCountry.user_id == user_id)).all()
+        countries = db.scalars(select(PartnerCountry.country_code).where(PartnerCountry.user_id == partner.id)).all()
         waiting = db.scalar(
             select(func.count()).select_from(Submission).where(Submission.status == "open", Submission.country_code.in_(countries))
         )
         if not waiting:
             continue
-        translate = mailer.translator
+        translate = mailer.for_user(partner)
         queue_mail(
             db,
-            email,
+            partner.email,
             translate.gettext(N_("What waits in your countries")),
             translate.ngettext(
                 "%(num)s item waits for a decision in %(countries)s: %(link)s",
@@ -336,7 +335,7 @@ def send_digests(db: Session, mailer: Mailer, now: datetime | None = None) -> in
             ),
         )
         if last is None:
-            db.add(DigestSent(user_id=user_id, sent_at=now))
+            db.add(DigestSent(user_id=partner.id, sent_at=now))
         else:
             last.sent_at = now
         sent += 1

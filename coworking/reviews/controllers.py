@@ -20,13 +20,11 @@ from sqlalchemy.orm import Session
 
 from coworking.accounts.controllers import mail_soon, mailer_for
 from coworking.accounts.permissions import ANONYMOUS, Actor, Permission, can
-from coworking.accounts.services import Mailer
 from coworking.core.db import DbSession
 from coworking.core.errors import InvalidInput
-from coworking.core.i18n import translator
 from coworking.core.ratelimit import Limit, check
 from coworking.core.security import CSRF_FORM
-from coworking.core.web import Form, RowId, form_text, ip_of, page, public_url, request_session, request_translator
+from coworking.core.web import Form, RowId, form_text, ip_of, page, request_session, request_translator
 from coworking.reviews import services
 from coworking.reviews.models import Review
 from coworking.spaces.controllers import listing_or_404
@@ -42,11 +40,6 @@ FORM_FIELDS = ("author_name", "rating", "text")
 
 def _space(db: Session, slug: str) -> Space:
     return listing_or_404(get_listing(db, slug), slug)
-
-
-def _builders_mailer(request: Request) -> Mailer:
-    """Builders have no language setting: their mail is in the site's first language, as reminders are."""
-    return Mailer(translator(request.app.state.settings.locales[0]), lambda path: public_url(request, path))
 
 
 def _list_page(
@@ -227,7 +220,7 @@ class ReviewModerationPages(Controller):
         actor = request.state.actor
         try:
             review, was_pending = services.approve_review(
-                db_session, actor, review_id, form_text(data, "version"), mailer_for(request), _builders_mailer(request)
+                db_session, actor, review_id, form_text(data, "version"), mailer_for(request)
             )
         except InvalidInput as error:
             return self._refused(request, db_session, review_id, error.errors, {})

@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 
 from coworking.accounts.models import BuilderRole, User
 from coworking.accounts.permissions import Actor, Permission, authorize
-from coworking.accounts.services import Mailer, check_email
+from coworking.accounts.services import Mailer, builders_of, check_email
 from coworking.core.errors import InvalidInput
-from coworking.core.i18n import translator
 from coworking.core.mail import queue_mail
 from coworking.core.models import utcnow
 from coworking.core.text import whole_number
@@ -380,18 +379,18 @@ def _decide(db: Session, review: Review, status: str, actor: Actor, now: datetim
     _close_reports(db, review, now)
 
 
-def _tell_author(db: Session, review: Review, subject: str, body: str, **variables: object) -> None:
-    """E-mail the author in the language they wrote in (the links come made)."""
-    email = db.scalar(select(User.email).where(User.id == review.user_id))
-    if email is None:
+def _tell_author(db: Session, mailer: Mailer, review: Review, subject: str, body: str, **variables: object) -> None:
+    """E-mail the author in their language (an account with none yet: the one they wrote in; the links come made)."""
+    author = db.get(User, review.user_id)
+    if author is None:
         return
-    translate = translator(review.language)
-    queue_mail(db, email, translate.gettext(subject, **variables), translate.gettext(body, **variables))
+    translate = mailer.for_user(author, guess=review.language)
+    queue_mail(db, author.email, translate.gettext(subject, **variables), translate.gettext(body, **variables))
 
 
-def approve_review(db: Session, actor: Actor, review_id: int, version: str, mailer: Mailer, builders_mailer: Mailer) -> tuple[Review, bool]:
-    """Publish a new or edited review (its author is told, the space's builders get a link to answer it),
-    or keep a reported one public (the reports are closed; the author is not bothered). Returns the review
+def approve_review(db: Session, actor: Actor, review_id: int, version: str, mailer: Mailer) -> tuple[Review, bool]:
+    """Publish a new or edited review (its author is told, the space's builders get a link to answer it, each
+    in their own language), or keep a reported one public (the reports are closed; the author is not bothered). Returns the review
     and whether it was published now (False: a reported one kept)."""
     review, space = _waiting_review(db, actor, review_id, version)
     now = utcnow()
@@ -400,22 +399,21 @@ def approve_review(db: Session, actor: Actor, review_id: int, version: str, mail
     if was_pending:
         link = mailer.link(f"/spaces/{space.slug}/reviews#review-{review.id}")
         _tell_author(
-            db, review, N_("Your review of %(name)s is published"),
+            db, mailer, review, N_("Your review of %(name)s is published"),
             N_("A partner of the network approved your review of %(name)s. It is on the space's page now:\n%(link)s"),
             name=space.name, link=link,
         )  # fmt: skip
-        translate = builders_mailer.translator
-        builders = db.scalars(select(User.email).join(BuilderRole, BuilderRole.user_id == User.id).where(BuilderRole.space_id == space.id).order_by(User.id))
-        for email in builders:
+        for builder in builders_of(db, space.id):
+            translate = mailer.for_user(builder)
             queue_mail(
                 db,
-                email,
+                builder.email,
                 translate.gettext(N_("A new review of %(name)s"), name=space.name),
                 translate.gettext(
                     N_("A resident reviewed %(name)s (%(rating)s of 5). Read it, and answer it publicly if you like (once; sign in first):\n%(link)s"),
                     name=space.name,
                     rating=review.rating,
-                    link=builders_mailer.link(f"/spaces/{space.slug}/reviews#review-{review.id}"),
+                    link=link,
                 ),
             )
     db.commit()
@@ -435,7 +433,7 @@ def reject_review(db: Session, actor: Actor, review_id: int, version: str, reaso
     _decide(db, review, "rejected", actor, utcnow(), text)
     subject = N_("Your review of %(name)s was removed") if was_public else N_("Your review of %(name)s was not published")
     _tell_author(
-        db, review, subject,
+        db, mailer, review, subject,
         N_("A partner of the network gave this reason: %(reason)s\n\nYou can edit your review and send it again:\n%(link)s"),
         name=space.name, reason=text, link=mailer.link(f"/spaces/{space.slug}/reviews/{review.id}/edit"),
     )  # fmt: skip

@@ -18,17 +18,15 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coworking.accounts.controllers import mail_soon
+from coworking.accounts.controllers import mail_soon, mailer_for
 from coworking.accounts.permissions import Actor, Permission, authorize
-from coworking.accounts.services import Mailer
 from coworking.core.db import DbSession
 from coworking.core.errors import InvalidInput
-from coworking.core.i18n import translator
 from coworking.core.images import MAX_BYTES, MEDIA_TYPE
 from coworking.core.ratelimit import Limit, check
 from coworking.core.security import CSRF_FORM
 from coworking.core.text import whole_number
-from coworking.core.web import Form, RowId, form_list, form_text, ip_of, page, public_url, request_session
+from coworking.core.web import Form, RowId, form_list, form_text, ip_of, page, request_session
 from coworking.spaces.controllers import UPLOAD_BODY_LIMIT, UPLOADS_PER_ACCOUNT, Upload, listing_or_404
 from coworking.spaces.editing import get_listing
 from coworking.spaces.models import Space
@@ -147,17 +145,12 @@ class SpaceStoryPages(Controller):
         typed = {"reason": form_text(data, "reason"), "contact_email": form_text(data, "contact_email")}
         try:
             services.ask_removal(
-                db_session, space, story, typed["reason"], typed["contact_email"], _builders_mailer(request)
+                db_session, space, story, typed["reason"], typed["contact_email"], mailer_for(request)
             )
         except InvalidInput as error:
             context = {"space": space, "story": services.to_view(story, space), "form": typed, "errors": error.errors}
             return page(request, "stories/removal.html", context, status_code=400)
         return mail_soon(request, Redirect(path=f"/spaces/{space.slug}/stories/{story.id}?asked=1", status_code=303))
-
-
-def _builders_mailer(request: Request) -> Mailer:
-    """Builders have no language setting: their mail is in the site's first language, as reminders are."""
-    return Mailer(translator(request.app.state.settings.locales[0]), lambda path: public_url(request, path))
 
 
 def _space_for_writing(db: Session, actor: Actor, slug: str) -> Space:

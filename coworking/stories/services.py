@@ -17,9 +17,8 @@ from litestar.exceptions import PermissionDeniedException
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from coworking.accounts.models import BuilderRole, User
 from coworking.accounts.permissions import Actor, Permission, authorize
-from coworking.accounts.services import Mailer, check_email
+from coworking.accounts.services import Mailer, builders_of, check_email
 from coworking.core.errors import InvalidInput
 from coworking.core.i18n import is_country_code
 from coworking.core.images import Rendition, reencode
@@ -408,11 +407,11 @@ def withdraw_story(
 
 
 def ask_removal(
-    db: Session, space: Space, story: Story, reason: str, contact_email: str, builders_mailer: Mailer
+    db: Session, space: Space, story: Story, reason: str, contact_email: str, mailer: Mailer
 ) -> Submission:
     """Anyone (the resident, someone for them) asks for a story to be removed: the request waits in the
     moderation queue of the space's country, beside the story on its builders' page, and each builder is
-    e-mailed. ``reason`` and ``contact_email`` are optional. InvalidInput with a message per field."""
+    e-mailed, in their own language. ``reason`` and ``contact_email`` are optional. InvalidInput with a message per field."""
     errors: dict[str, str] = {}
     text = reason.strip()
     if len(text) > MAX_REASON:
@@ -432,17 +431,11 @@ def ask_removal(
     db.add(submission)
     db.flush()
     db.add(StoryRemovalRequest(submission_id=submission.id, story_id=story.id))
-    translate = builders_mailer.translator
-    builders = db.scalars(
-        select(User.email)
-        .join(BuilderRole, BuilderRole.user_id == User.id)
-        .where(BuilderRole.space_id == space.id)
-        .order_by(User.id)
-    )
-    for address in builders:
+    for builder in builders_of(db, space.id):
+        translate = mailer.for_user(builder)
         queue_mail(
             db,
-            address,
+            builder.email,
             translate.gettext(N_("A request to remove a story from %(name)s"), name=space.name),
             translate.gettext(
                 N_(
@@ -451,7 +444,7 @@ def ask_removal(
                     "A partner of the network sees the request too."
                 ),
                 name=space.name,
-                link=builders_mailer.link(f"/spaces/{space.slug}/stories/manage#story-{story.id}"),
+                link=mailer.link(f"/spaces/{space.slug}/stories/manage#story-{story.id}"),
             ),
         )
     db.commit()

@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session
 
 from coworking.accounts.controllers import mail_soon, mailer_for
 from coworking.accounts.permissions import Actor, Permission, authorize
-from coworking.accounts.services import Mailer, check_email, email_key
+from coworking.accounts.services import check_email, email_key
 from coworking.core.db import DbSession
 from coworking.core.errors import InvalidInput
-from coworking.core.i18n import is_country_code, translator
+from coworking.core.i18n import is_country_code
 from coworking.core.ratelimit import Limit, check
 from coworking.core.security import CSRF_FORM
 from coworking.core.vocabulary import N_
-from coworking.core.web import Form, RowId, form_text, ip_of, page, public_url, request_session
+from coworking.core.web import Form, RowId, form_text, ip_of, page, request_session
 from coworking.spaces.controllers import listing_or_404
 from coworking.spaces.editing import get_listing
 from coworking.spaces.models import Space
@@ -55,11 +55,6 @@ def _ask_page(request: Request, db: Session, space: Space, form: dict[str, str],
         "errors": errors,
     }
     return page(request, "visits/ask.html", context, status_code=status_code)
-
-
-def _builders_mailer(request: Request) -> Mailer:
-    """Builders have no language setting: their mail is in the site's first language, as reminders are."""
-    return Mailer(translator(request.app.state.settings.locales[0]), lambda path: public_url(request, path))
 
 
 class VisitAskPages(Controller):
@@ -122,7 +117,7 @@ class VisitLinkPages(Controller):
     @post("/confirm", sync_to_thread=True)
     def confirm(self, request: Request, db_session: DbSession, token: FromPath[str]) -> Template | Redirect:
         try:
-            services.confirm_visit(db_session, token, _builders_mailer(request))
+            services.confirm_visit(db_session, token, mailer_for(request))
         except services.AlreadyConfirmed as done:
             return _private(page(request, "visits/link.html", {"errors": done.errors, "token": token}, status_code=409))
         except InvalidInput as error:

@@ -17,9 +17,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
-from coworking.accounts.models import BuilderRole, User
+from coworking.accounts.models import BuilderRole
 from coworking.accounts.permissions import Actor, Permission, authorize
-from coworking.accounts.services import Mailer, check_email
+from coworking.accounts.services import Mailer, builders_of, check_email
 from coworking.accounts.sessions import token_hash
 from coworking.core.errors import InvalidInput
 from coworking.core.i18n import translator
@@ -169,9 +169,10 @@ def check_confirmable(db: Session, token: str, now: datetime | None = None) -> t
     return visit, space
 
 
-def confirm_visit(db: Session, token: str, builders_mailer: Mailer, now: datetime | None = None) -> VisitRequest:
+def confirm_visit(db: Session, token: str, mailer: Mailer, now: datetime | None = None) -> VisitRequest:
     """The person followed their link and pressed the button: the request waits for the space's answer,
-    and each of its community builders is e-mailed a link to it. Works once (AlreadyConfirmed after)."""
+    and each of its community builders is e-mailed a link to it, in their own language. Works once
+    (AlreadyConfirmed after)."""
     now = now or utcnow()
     visit, space = check_confirmable(db, token, now)
     # Conditional: of two presses at once, one confirms and the other is told it was done.
@@ -183,12 +184,11 @@ def confirm_visit(db: Session, token: str, builders_mailer: Mailer, now: datetim
     if not confirmed:
         db.rollback()
         raise AlreadyConfirmed(visit)
-    translate = builders_mailer.translator
-    emails = db.scalars(select(User.email).join(BuilderRole, BuilderRole.user_id == User.id).where(BuilderRole.space_id == space.id).order_by(User.id))
-    for email in emails:
+    for user in builders_of(db, space.id):
+        translate = mailer.for_user(user)  # the builder's language, not the resident's
         queue_mail(
             db,
-            email,
+            user.email,
             translate.gettext(N_("A visit request for %(name)s"), name=space.name),
             translate.gettext(
                 N_(
@@ -199,7 +199,7 @@ def confirm_visit(db: Session, token: str, builders_mailer: Mailer, now: datetim
                 name=space.name,
                 day=translate.date(visit.day),
                 kind=translate.gettext(VISIT_KINDS[visit.kind]),
-                link=builders_mailer.link(f"/spaces/{space.slug}/visits#visit-{visit.id}"),
+                link=mailer.link(f"/spaces/{space.slug}/visits#visit-{visit.id}"),
             ),
         )
     db.commit()
