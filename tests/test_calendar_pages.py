@@ -17,6 +17,7 @@ from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
 from coworking.activities.models import Activity
+from coworking.activities.recurrence import expand
 from coworking.core.models import utcnow
 from coworking.spaces.models import Space
 from tests.factories import make_activity, make_space
@@ -235,6 +236,33 @@ def test_feeds_parse_and_hold_their_dates(client: TestClient, network: dict[str,
     # The open-data calendar links each event to its page too.
     data = Calendar.from_ical(client.get("/data/activities.ics", params={"country": "LV"}).content)
     assert all(re.fullmatch(r"http://testserver.local/activities/\d+", str(event["URL"])) for event in data.walk("VEVENT"))
+
+
+def test_a_paused_series_goes_out_with_the_dates_the_site_shows(client: TestClient, session: Session) -> None:
+    """Paused from 1 April: the rule ends there, and a date is where it was moved to, as on the site."""
+    meeting = riga_series(
+        "Paused meeting", rule="FREQ=WEEKLY;BYDAY=TU;COUNT=6", paused_at=datetime(2027, 4, 1, 0, 0, tzinfo=RIGA).astimezone(UTC),
+        exceptions=[
+            {"recurrence_id": "2027-03-23T18:00", "status": "cancelled"},
+            # Moved into the pause: it does not take place (nor at its old date).
+            {"recurrence_id": "2027-03-30T18:00", "status": "moved", "starts": "2027-04-08T19:00", "ends": "2027-04-08T21:00"},
+            # Moved out of it: it does.
+            {"recurrence_id": "2027-04-13T18:00", "status": "moved", "starts": "2027-03-26T19:00", "ends": "2027-03-26T21:00"},
+            {"recurrence_id": "2027-04-06T18:00", "status": "cancelled"},
+        ],
+    )  # fmt: skip
+    space = make_space(session, "CoLabora Lielvārde", "Lielvārde", "LV", activities=[meeting])
+    expected = [("03-16 18:00", "CONFIRMED"), ("03-26 19:00", "CONFIRMED")]
+    on_the_site = expand(meeting, FIRST.astimezone(UTC), datetime(2027, 6, 1, tzinfo=UTC), with_cancelled=False)
+    assert [found.local_start().strftime("%m-%d %H:%M") for found in on_the_site] == [when for when, _ in expected]
+    for path in (f"/spaces/{space.slug}/activities.ics", f"/activities/{meeting.id}.ics"):
+        calendar = ical(client, path)
+        found = recurring_ical_events.of(calendar).between(datetime(2027, 3, 1), datetime(2027, 6, 1))
+        dates = sorted((event["DTSTART"].dt.astimezone(RIGA).strftime("%m-%d %H:%M"), str(event["STATUS"])) for event in found)
+        assert dates == expected, path
+        # The date cancelled before the pause goes out as cancelled; the one in the pause does not go out at all.
+        cancelled = [event for event in calendar.walk("VEVENT") if str(event.get("STATUS")) == "CANCELLED"]
+        assert [event["RECURRENCE-ID"].dt.strftime("%m-%d") for event in cancelled] == ["03-23"], path
 
 
 def test_feeds_are_linked_from_the_pages(client: TestClient, network: dict[str, Space]) -> None:

@@ -224,16 +224,24 @@ def _series(activity: Activity, after: datetime) -> Iterator[Occurrence]:
     yield from heapq.merge(from_rule(), shifted, key=lambda occurrence: occurrence.starts_at)
 
 
+def in_pause(activity: Activity, starts_at: datetime) -> bool:
+    """Whether a date starting at ``starts_at`` falls in the series' pause (at or after ``paused_at``): it does
+    not take place, wherever the rule or a move put it. What the site's dates, the feeds and the sign-ups
+    all ask."""
+    paused_at = activity.paused_at
+    if paused_at is None:
+        return False
+    return starts_at >= (paused_at if paused_at.tzinfo else paused_at.replace(tzinfo=UTC))
+
+
 def expand(activity: Activity, start: datetime, end: datetime, *, with_cancelled: bool = True) -> list[Occurrence]:
     """The activity's occurrences that overlap [start, end), by start (none for an undated one, none from
     the moment a series was paused)."""
     if activity.starts_at is None:
         return []
-    if activity.paused_at is not None:
-        end = min(end, activity.paused_at)
     found: list[Occurrence] = []
     for occurrence in _series(activity, start):
-        if occurrence.starts_at >= end:
+        if occurrence.starts_at >= end or in_pause(activity, occurrence.starts_at):
             break
         if with_cancelled or not occurrence.cancelled:
             found.append(occurrence)
