@@ -198,7 +198,7 @@ def test_the_month_view_is_a_calendar_grid(client: TestClient, network: dict[str
     assert '<abbr title="pirmdiena">' in latvian.lower()
 
 
-def test_feeds_parse_and_hold_their_dates(client: TestClient, network: dict[str, Space]) -> None:
+def test_feeds_parse_and_hold_their_dates(client: TestClient, session: Session, network: dict[str, Space]) -> None:
     between = (datetime(2027, 3, 1), datetime(2027, 5, 1))
 
     def local_dates(calendar: Calendar) -> list[tuple[str, str, str]]:
@@ -233,6 +233,19 @@ def test_feeds_parse_and_hold_their_dates(client: TestClient, network: dict[str,
     search = ical(client, "/activities.ics", near="Lielvārde", radius_km="30", kind="resident_meeting")
     assert {summary for summary, _, _ in local_dates(search)} == {"Resident meeting"}
     assert str(search["X-WR-CALNAME"]) == "Activities near Lielvārde"
+    # A cancelled activity: every date of it goes out cancelled, a moved one too.
+    called_off = riga_series("Called-off meeting", status="cancelled", exceptions=[
+        {"recurrence_id": "2027-03-30T18:00", "status": "moved", "starts": "2027-03-31T19:00", "ends": "2027-03-31T21:00"},
+    ])  # fmt: skip
+    one_off = riga_series("Called-off open day", datetime(2027, 3, 20, 11, 0, tzinfo=RIGA), rule=None, status="cancelled")
+    quiet = make_space(session, "Quiet Hub", "Ogre", "LV", activities=[called_off, one_off])
+    assert local_dates(ical(client, f"/spaces/{quiet.slug}/activities.ics")) == [
+        ("Called-off meeting", "03-16 18:00", "CANCELLED"),
+        ("Called-off open day", "03-20 11:00", "CANCELLED"),
+        ("Called-off meeting", "03-23 18:00", "CANCELLED"),
+        ("Called-off meeting", "03-31 19:00", "CANCELLED"),
+        ("Called-off meeting", "04-06 18:00", "CANCELLED"),
+    ]
     # The open-data calendar links each event to its page too.
     data = Calendar.from_ical(client.get("/data/activities.ics", params={"country": "LV"}).content)
     assert all(re.fullmatch(r"http://testserver.local/activities/\d+", str(event["URL"])) for event in data.walk("VEVENT"))
