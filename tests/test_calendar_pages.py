@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from coworking.activities.models import Activity
 from coworking.activities.recurrence import expand
+from coworking.calendar import listing
 from coworking.core.models import utcnow
 from coworking.spaces.models import Space
 from tests.factories import make_activity, make_space
@@ -276,6 +277,21 @@ def test_a_paused_series_goes_out_with_the_dates_the_site_shows(client: TestClie
         # The date cancelled before the pause goes out as cancelled; the one in the pause does not go out at all.
         cancelled = [event for event in calendar.walk("VEVENT") if str(event.get("STATUS")) == "CANCELLED"]
         assert [event["RECURRENCE-ID"].dt.strftime("%m-%d") for event in cancelled] == ["03-23"], path
+
+
+def test_a_feed_cut_at_its_bound_keeps_what_is_ahead(client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Feeds read a bounded number of activities: what the bound cuts is what is over (a feed keeps the last
+    month's), not what is ahead."""
+    monkeypatch.setattr(listing, "MAX_ACTIVITIES", 2)
+    now = utcnow()
+    two_hours = timedelta(hours=2)
+    over = make_activity("Last week's open day", now - timedelta(days=7), ends_at=now - timedelta(days=7) + two_hours)
+    running = make_activity("Weekly meeting", now - timedelta(days=60), ends_at=now - timedelta(days=60) + two_hours, rrule="FREQ=WEEKLY;COUNT=20")
+    ahead = make_activity("Workshop", now + timedelta(days=5), ends_at=now + timedelta(days=5) + two_hours)
+    space = make_space(session, "CoLabora Lielvārde", "Lielvārde", "LV", activities=[over, running, ahead])
+    for path, params in ((f"/spaces/{space.slug}/activities.ics", {}), ("/activities.ics", {"country": "LV"})):
+        feed = ical(client, path, **params)
+        assert sorted(str(event["SUMMARY"]) for event in feed.walk("VEVENT")) == ["Weekly meeting", "Workshop"], path
 
 
 def test_feeds_are_linked_from_the_pages(client: TestClient, network: dict[str, Space]) -> None:
