@@ -3,6 +3,7 @@ and the iCalendar that carries them (parsed back with the library)."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -147,6 +148,37 @@ def test_rules_that_never_end_or_expand_too_far_are_refused(rule: str, message: 
     with pytest.raises(InvalidInput) as refused:
         check_rule(rule, NOW, "Europe/Riga")
     assert message in refused.value.errors["rrule"]
+
+
+@pytest.mark.parametrize(("rule", "message"), [
+    ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=3", "never takes place"),
+    ("FREQ=DAILY;BYSETPOS=5;COUNT=3", "never takes place"),
+    ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;UNTIL=20271231T000000Z", "never takes place"),
+    # Its first date (a Monday the 29th of February) is in 2044: none within three years.
+    ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;COUNT=600", "never takes place"),
+    ("FREQ=YEARLY;BYEASTER=0;COUNT=3", "cannot be read"),
+])  # fmt: skip
+def test_a_rule_without_a_date_in_three_years_is_refused_at_once(rule: str, message: str) -> None:
+    """dateutil would look for a date until the year 9999 (6 to 13 seconds a rule): the check looks only as far
+    as a series may go."""
+    began = time.perf_counter()
+    with pytest.raises(InvalidInput) as refused:
+        check_rule(rule, NOW, "Europe/Riga")
+    assert time.perf_counter() - began < 1
+    assert message in refused.value.errors["rrule"]
+
+
+def test_a_sparse_rule_keeps_its_dates() -> None:
+    """Found where the quick search looks (in years with the same calendar), and taken from the rule itself."""
+    began = time.perf_counter()
+    _, last = check_rule("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;COUNT=1", NOW, "Europe/Riga")
+    assert last == datetime(2028, 2, 29, 14, 0, tzinfo=RIGA).astimezone(UTC)
+    _, last = check_rule("FREQ=MONTHLY;BYDAY=-1FR;BYMONTH=2,8;UNTIL=20280101T000000Z", NOW, "Europe/Riga")
+    assert last == datetime(2027, 8, 27, 14, 0, tzinfo=RIGA).astimezone(UTC)
+    assert time.perf_counter() - began < 1
+    with pytest.raises(InvalidInput) as refused:
+        check_rule("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;COUNT=2", NOW, "Europe/Riga")  # 2032: too far
+    assert "at most 520" in refused.value.errors["rrule"]
 
 
 def test_a_rule_that_fits_is_kept_with_its_last_date() -> None:

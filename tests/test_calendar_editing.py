@@ -328,6 +328,18 @@ def test_only_the_spaces_keepers_write_its_activities(
     with pytest.raises(PermissionDeniedException):
         editing.create_activity(session, Actor(user_id=1, partner_countries=frozenset({"IE"})), lielvarde, {}, "")
     assert counts(session) == before
+    # A partner of Latvia and an admin may, through the pages.
+    client.cookies.clear()
+    register_and_verify(client, session, "lv.partner@example.org")
+    grant_partner(session, client.app.state.sessions, admin.id, "lv.partner@example.org", "LV", None)
+    for email, version in (("lv.partner@example.org", "1"), ("admin@example.org", "2")):
+        client.cookies.clear()
+        assert sign_in(client, email=email).status_code == 303
+        assert client.get(f"/activities/{activity.id}/edit").status_code == 200, email
+        edited = send(client, f"/activities/{activity.id}/edit", {**WEEKLY, "repeat": "once", "title": f"Evening ({email})", "version": version})
+        assert edited.status_code == 303, email
+        session.refresh(activity)
+        assert (activity.title, activity.version) == (f"Evening ({email})", int(version) + 1)
 
 
 def test_a_stale_save_shows_both_versions_to_merge(client: TestClient, fresh: TestClient, session: Session, lielvarde: Space) -> None:  # noqa: F811

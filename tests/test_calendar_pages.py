@@ -17,6 +17,8 @@ from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
 from coworking.activities.models import Activity
+from coworking.activities.recurrence import expand
+from coworking.calendar import listing
 from coworking.core.models import utcnow
 from coworking.spaces.models import Space
 from tests.factories import make_activity, make_space
@@ -197,7 +199,7 @@ def test_the_month_view_is_a_calendar_grid(client: TestClient, network: dict[str
     assert '<abbr title="pirmdiena">' in latvian.lower()
 
 
-def test_feeds_parse_and_hold_their_dates(client: TestClient, network: dict[str, Space]) -> None:
+def test_feeds_parse_and_hold_their_dates(client: TestClient, session: Session, network: dict[str, Space]) -> None:
     between = (datetime(2027, 3, 1), datetime(2027, 5, 1))
 
     def local_dates(calendar: Calendar) -> list[tuple[str, str, str]]:
@@ -232,9 +234,64 @@ def test_feeds_parse_and_hold_their_dates(client: TestClient, network: dict[str,
     search = ical(client, "/activities.ics", near="Lielvārde", radius_km="30", kind="resident_meeting")
     assert {summary for summary, _, _ in local_dates(search)} == {"Resident meeting"}
     assert str(search["X-WR-CALNAME"]) == "Activities near Lielvārde"
+    # A cancelled activity: every date of it goes out cancelled, a moved one too.
+    called_off = riga_series("Called-off meeting", status="cancelled", exceptions=[
+        {"recurrence_id": "2027-03-30T18:00", "status": "moved", "starts": "2027-03-31T19:00", "ends": "2027-03-31T21:00"},
+    ])  # fmt: skip
+    one_off = riga_series("Called-off open day", datetime(2027, 3, 20, 11, 0, tzinfo=RIGA), rule=None, status="cancelled")
+    quiet = make_space(session, "Quiet Hub", "Ogre", "LV", activities=[called_off, one_off])
+    assert local_dates(ical(client, f"/spaces/{quiet.slug}/activities.ics")) == [
+        ("Called-off meeting", "03-16 18:00", "CANCELLED"),
+        ("Called-off open day", "03-20 11:00", "CANCELLED"),
+        ("Called-off meeting", "03-23 18:00", "CANCELLED"),
+        ("Called-off meeting", "03-31 19:00", "CANCELLED"),
+        ("Called-off meeting", "04-06 18:00", "CANCELLED"),
+    ]
     # The open-data calendar links each event to its page too.
     data = Calendar.from_ical(client.get("/data/activities.ics", params={"country": "LV"}).content)
     assert all(re.fullmatch(r"http://testserver.local/activities/\d+", str(event["URL"])) for event in data.walk("VEVENT"))
+
+
+def test_a_paused_series_goes_out_with_the_dates_the_site_shows(client: TestClient, session: Session) -> None:
+    """Paused from 1 April: the rule ends there, and a date is where it was moved to, as on the site."""
+    meeting = riga_series(
+        "Paused meeting", rule="FREQ=WEEKLY;BYDAY=TU;COUNT=6", paused_at=datetime(2027, 4, 1, 0, 0, tzinfo=RIGA).astimezone(UTC),
+        exceptions=[
+            {"recurrence_id": "2027-03-23T18:00", "status": "cancelled"},
+            # Moved into the pause: it does not take place (nor at its old date).
+            {"recurrence_id": "2027-03-30T18:00", "status": "moved", "starts": "2027-04-08T19:00", "ends": "2027-04-08T21:00"},
+            # Moved out of it: it does.
+            {"recurrence_id": "2027-04-13T18:00", "status": "moved", "starts": "2027-03-26T19:00", "ends": "2027-03-26T21:00"},
+            {"recurrence_id": "2027-04-06T18:00", "status": "cancelled"},
+        ],
+    )  # fmt: skip
+    space = make_space(session, "CoLabora Lielvārde", "Lielvārde", "LV", activities=[meeting])
+    expected = [("03-16 18:00", "CONFIRMED"), ("03-26 19:00", "CONFIRMED")]
+    on_the_site = expand(meeting, FIRST.astimezone(UTC), datetime(2027, 6, 1, tzinfo=UTC), with_cancelled=False)
+    assert [found.local_start().strftime("%m-%d %H:%M") for found in on_the_site] == [when for when, _ in expected]
+    for path in (f"/spaces/{space.slug}/activities.ics", f"/activities/{meeting.id}.ics"):
+        calendar = ical(client, path)
+        found = recurring_ical_events.of(calendar).between(datetime(2027, 3, 1), datetime(2027, 6, 1))
+        dates = sorted((event["DTSTART"].dt.astimezone(RIGA).strftime("%m-%d %H:%M"), str(event["STATUS"])) for event in found)
+        assert dates == expected, path
+        # The date cancelled before the pause goes out as cancelled; the one in the pause does not go out at all.
+        cancelled = [event for event in calendar.walk("VEVENT") if str(event.get("STATUS")) == "CANCELLED"]
+        assert [event["RECURRENCE-ID"].dt.strftime("%m-%d") for event in cancelled] == ["03-23"], path
+
+
+def test_a_feed_cut_at_its_bound_keeps_what_is_ahead(client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Feeds read a bounded number of activities: what the bound cuts is what is over (a feed keeps the last
+    month's), not what is ahead."""
+    monkeypatch.setattr(listing, "MAX_ACTIVITIES", 2)
+    now = utcnow()
+    two_hours = timedelta(hours=2)
+    over = make_activity("Last week's open day", now - timedelta(days=7), ends_at=now - timedelta(days=7) + two_hours)
+    running = make_activity("Weekly meeting", now - timedelta(days=60), ends_at=now - timedelta(days=60) + two_hours, rrule="FREQ=WEEKLY;COUNT=20")
+    ahead = make_activity("Workshop", now + timedelta(days=5), ends_at=now + timedelta(days=5) + two_hours)
+    space = make_space(session, "CoLabora Lielvārde", "Lielvārde", "LV", activities=[over, running, ahead])
+    for path, params in ((f"/spaces/{space.slug}/activities.ics", {}), ("/activities.ics", {"country": "LV"})):
+        feed = ical(client, path, **params)
+        assert sorted(str(event["SUMMARY"]) for event in feed.walk("VEVENT")) == ["Weekly meeting", "Workshop"], path
 
 
 def test_feeds_are_linked_from_the_pages(client: TestClient, network: dict[str, Space]) -> None:

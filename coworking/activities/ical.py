@@ -3,7 +3,8 @@
 A series goes out as its rule on the local clock (``DTSTART;TZID=…`` with the zone's VTIMEZONE), so a
 calendar app keeps a weekly 18:00 meeting at 18:00 across daylight-saving changes; a cancelled occurrence
 is an EXDATE and also an overriding VEVENT with ``STATUS:CANCELLED`` (so apps that already hold it learn
-it is off); a moved one is an overriding VEVENT with its RECURRENCE-ID.
+it is off); a moved one is an overriding VEVENT with its RECURRENCE-ID. A paused series' rule ends at the
+pause, and a feed holds the dates the site shows (``recurrence.in_pause``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar, Event, vRecur
 
 from coworking.activities.models import Activity
-from coworking.activities.recurrence import CANCELLED, MOVED, Occurrence, local_time, zone_of
+from coworking.activities.recurrence import CANCELLED, MOVED, Occurrence, in_pause, local_time, zone_of
 
 PRODID = "-//Rural Coworking Network//directory//EN"
 
@@ -75,6 +76,7 @@ def add_activity(
     event.add("rrule", rule)
     overrides: list[Event] = []
     cancelled: list[datetime] = []
+    added: list[datetime] = []
     duration = activity.ends_at - activity.starts_at if activity.ends_at else None
     for entry in activity.exceptions or []:
         original = local_time(entry.get("recurrence_id"), zone)
@@ -84,12 +86,23 @@ def add_activity(
         override.add("recurrence-id", original)
         override.add("sequence", max(activity.version - 1, 0))
         if entry.get("status") == CANCELLED:
+            if in_pause(activity, original):
+                continue  # the rule, cut at the pause, no longer holds it
             cancelled.append(original)
             override.add("dtstart", original)
             if duration:
                 override.add("dtend", original + duration)
             override.add("status", "CANCELLED")
         elif entry.get("status") == MOVED and (starts := local_time(entry.get("starts"), zone)):
+            # A date is where it was moved to, as on the site: moved into the pause, it does not take place
+            # (and the rule must not keep it at its old date); moved out of it, it does (and the rule, cut at
+            # the pause, gets its old date back so that the override has a date to move).
+            if in_pause(activity, starts):
+                if not in_pause(activity, original):
+                    cancelled.append(original)
+                continue
+            if in_pause(activity, original):
+                added.append(original)
             override.add("dtstart", starts)
             if ends := local_time(entry.get("ends"), zone):
                 override.add("dtend", ends)
@@ -99,6 +112,8 @@ def add_activity(
         overrides.append(override)
     if cancelled:
         event.add("exdate", cancelled)
+    if added:
+        event.add("rdate", added)
     calendar.add_component(event)
     for override in overrides:
         calendar.add_component(override)

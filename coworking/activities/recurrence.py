@@ -12,10 +12,11 @@ of its start, and callers ask for a window.
 from __future__ import annotations
 
 import heapq
+from calendar import isleap
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from itertools import islice
+from datetime import MAXYEAR, UTC, date, datetime, timedelta
+from itertools import islice, takewhile
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -82,10 +83,43 @@ def _parts(text: str) -> dict[str, str]:
     return parts
 
 
+def _calendar_twin(first: int, last: int) -> int:
+    """How many years on the years ``first`` … ``last`` come back with the same calendar (the same leap years,
+    each year beginning on the same weekday: the same dates fall on the same weekdays and week numbers),
+    for the last time before ``datetime``'s last year. The Gregorian calendar repeats every 400 years, so
+    there is always such a shift, or 0 this late in time."""
+    return next(
+        (
+            shift
+            for shift in range(MAXYEAR - last, 0, -1)
+            if date(first + shift, 1, 1).weekday() == date(first, 1, 1).weekday()
+            and all(isleap(year) == isleap(year + shift) for year in range(first, last + 1))
+        ),
+        0,
+    )
+
+
+def _dates_within(rule: rrule, dtstart: datetime, end: datetime, limit: int) -> list[datetime]:
+    """The first ``limit`` local starts the rule's days and times give from ``dtstart`` (local, zone-aware) to
+    ``end``, its COUNT and UNTIL left aside.
+
+    dateutil stops looking only at a date that matches or at the end of its calendar (year 9999): a rule
+    that matches nothing (the 30th of February) or nothing for years would be searched for seconds, an
+    UNTIL does not stop it. So the rule runs in the last years before 9999 whose calendar is these years'
+    (the same dates match), where the end of the calendar stops it a few decades past ``end`` (a few
+    centuries when these years hold 2100, which is not a leap year: still well under a second)."""
+    shift = _calendar_twin(max(dtstart.year - 1, 1), end.year + 1)
+    twin = rule.replace(dtstart=dtstart.replace(year=dtstart.year + shift), count=None, until=None)
+    twin_end = end.replace(year=end.year + shift)
+    found = islice(takewhile(lambda start: start <= twin_end, twin), limit)
+    return [start.replace(year=start.year - shift) for start in found]
+
+
 def check_rule(text: str, starts_at: datetime, time_zone: str) -> tuple[str, datetime]:
     """``text`` as the RRULE to keep, and the start (UTC) of the series' last occurrence; or InvalidInput
-    naming ``rrule``: a rule that does not parse, repeats more often than daily, never ends, or would expand
-    past ``MAX_OCCURRENCES`` or ``HORIZON``."""
+    naming ``rrule``: a rule that does not parse, repeats more often than daily, never ends, has no date
+    within ``HORIZON``, or would expand past ``MAX_OCCURRENCES`` or ``HORIZON``. Answers within a fraction of a
+    second whatever the rule (see ``_dates_within``)."""
     parts = _parts(text)
     if parts.get("FREQ") not in FREQUENCIES:
         raise InvalidInput({"rrule": N_("A series repeats daily, weekly, monthly or yearly.")})
@@ -93,11 +127,20 @@ def check_rule(text: str, starts_at: datetime, time_zone: str) -> tuple[str, dat
         raise InvalidInput({"rrule": N_("A series must end: give an end date or a number of times.")})
     if "COUNT" in parts and "UNTIL" in parts:
         raise InvalidInput({"rrule": N_("Give an end date or a number of times, not both.")})
+    if "BYEASTER" in parts:
+        # dateutil's own extension, not RFC 5545: calendar apps could not read it in a feed (and Easter
+        # does not follow the calendar's repeats that _dates_within relies on).
+        raise InvalidInput({"rrule": N_("This repetition cannot be read.")})
     dtstart = starts_at.astimezone(ZoneInfo(time_zone))
     try:
         rule = _rule(text, dtstart)
         # One past the limit tells a rule that is too long from one that fits exactly.
-        starts = list(islice(rule, MAX_OCCURRENCES + 1))
+        candidates = _dates_within(rule, dtstart, dtstart + HORIZON, MAX_OCCURRENCES + 1)
+        # The rule's own dates are the first of these (its COUNT or UNTIL may end it sooner), and one more
+        # if it goes on past them. dateutil finds each where the search above did; past the last, a rule
+        # with a date comes back to one within a few decades at most (the calendar repeats), so it looks
+        # no longer than that.
+        starts = list(islice(rule, len(candidates) + 1)) if candidates else []
     except (ValueError, TypeError, OverflowError):
         raise InvalidInput({"rrule": N_("This repetition cannot be read.")}) from None
     if not starts:
@@ -181,16 +224,24 @@ def _series(activity: Activity, after: datetime) -> Iterator[Occurrence]:
     yield from heapq.merge(from_rule(), shifted, key=lambda occurrence: occurrence.starts_at)
 
 
+def in_pause(activity: Activity, starts_at: datetime) -> bool:
+    """Whether a date starting at ``starts_at`` falls in the series' pause (at or after ``paused_at``): it does
+    not take place, wherever the rule or a move put it. What the site's dates, the feeds and the sign-ups
+    all ask."""
+    paused_at = activity.paused_at
+    if paused_at is None:
+        return False
+    return starts_at >= (paused_at if paused_at.tzinfo else paused_at.replace(tzinfo=UTC))
+
+
 def expand(activity: Activity, start: datetime, end: datetime, *, with_cancelled: bool = True) -> list[Occurrence]:
     """The activity's occurrences that overlap [start, end), by start (none for an undated one, none from
     the moment a series was paused)."""
     if activity.starts_at is None:
         return []
-    if activity.paused_at is not None:
-        end = min(end, activity.paused_at)
     found: list[Occurrence] = []
     for occurrence in _series(activity, start):
-        if occurrence.starts_at >= end:
+        if occurrence.starts_at >= end or in_pause(activity, occurrence.starts_at):
             break
         if with_cancelled or not occurrence.cancelled:
             found.append(occurrence)

@@ -30,7 +30,7 @@ from coworking.accounts.permissions import Actor, Permission, authorize
 from coworking.accounts.services import Mailer, check_email, email_key
 from coworking.accounts.sessions import token_hash
 from coworking.activities.models import Activity
-from coworking.activities.recurrence import Occurrence, expand, find_occurrence, next_occurrences, zone_of
+from coworking.activities.recurrence import Occurrence, expand, find_occurrence, in_pause, next_occurrences, zone_of
 from coworking.activities.services import is_upcoming_clause
 from coworking.attendance.models import Attendance
 from coworking.attendance.vocabulary import HOLDING
@@ -148,7 +148,7 @@ def refusal(date: ActivityDate, now: datetime | None = None) -> str | None:
         return N_("This activity is cancelled: it takes no sign-ups.")
     if occurrence.cancelled:
         return N_("This date is cancelled: it takes no sign-ups. The activity's page shows its other dates.")
-    if activity.paused_at is not None and occurrence.starts_at >= _as_utc(activity.paused_at):
+    if in_pause(activity, occurrence.starts_at):
         return N_("This series is paused: this date does not take place for now.")
     if occurrence.starts_at <= now:
         return N_("This date has begun or is over: it takes no more sign-ups.")
@@ -641,7 +641,7 @@ def follow_dates(db: Session, activity: Activity, notices: Notices | None, now: 
             occurrence is None
             or occurrence.cancelled
             or activity.status == "cancelled"
-            or (activity.paused_at is not None and occurrence.starts_at >= activity.paused_at)
+            or in_pause(activity, occurrence.starts_at)
         )
         if gone:
             told = person.status in HOLDING

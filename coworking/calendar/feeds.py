@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from coworking.activities.ical import add_occurrence, calendar_bytes, new_calendar
 from coworking.activities.models import Activity
 from coworking.activities.recurrence import Occurrence
-from coworking.calendar.listing import MAX_ACTIVITIES, ActivityQuery, activity_path, dated_between, matching_activities
+from coworking.calendar.listing import ActivityQuery, activity_path, bounded_read, dated_between, matching_activities
 from coworking.geo.schemas import Origin
 from coworking.spaces.models import Space
 
@@ -39,16 +39,10 @@ def _feed(activities: list[Activity], name: str, description: str, url: Url, hos
 
 
 def _activities(db: Session, now: datetime, *where: ColumnElement[bool]) -> list[Activity]:
-    return list(
-        db.scalars(
-            select(Activity)
-            .join(Activity.space)
-            .where(dated_between(now - KEPT_PAST, None), *where)
-            .options(joinedload(Activity.space))
-            .order_by(Activity.starts_at, Activity.id)
-            .limit(MAX_ACTIVITIES)
-        )
+    statement = (
+        select(Activity).join(Activity.space).where(dated_between(now - KEPT_PAST, None), *where).options(joinedload(Activity.space))
     )
+    return list(db.scalars(bounded_read(statement, now)))
 
 
 def network_feed(db: Session, name: str, description: str, url: Url, host: str, now: datetime) -> bytes:

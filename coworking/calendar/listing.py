@@ -23,7 +23,7 @@ import msgspec
 from geopy.geocoders.base import Geocoder
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from coworking.activities.models import Activity
@@ -308,6 +308,15 @@ def dated_between(start: datetime, end: datetime | None) -> ColumnElement[bool]:
     return and_(*clauses)
 
 
+def bounded_read(statement: Select, now: datetime) -> Select:
+    """``statement`` (of activities) bounded to MAX_ACTIVITIES, in the order that makes the bound cut
+    those least likely to matter: the ones still running or ahead first, soonest first (a series
+    that began long ago and still runs is kept, a date far off is cut), the ones already over (a feed
+    keeps the last month's) last. Oldest first would cut what is ahead to keep what is over."""
+    over = and_(Activity.last_ends_at.is_not(None), Activity.last_ends_at < now)
+    return statement.order_by(case((over, 1), else_=0), Activity.starts_at, Activity.id).limit(MAX_ACTIVITIES)
+
+
 def _what(query: ActivityQuery) -> list[ColumnElement[bool]]:
     clauses = []
     if query.kinds:
@@ -321,7 +330,7 @@ def matching_activities(
     db: Session, query: ActivityQuery, start: datetime, end: datetime | None, now: datetime, origin: Origin | None = None
 ) -> tuple[list[Activity], dict[int, float], Origin | None, float | None]:
     """The activities of the spaces ``query`` finds that may have a date in [start, end) (with their
-    spaces loaded), at most MAX_ACTIVITIES, soonest first; with an ``origin``, each space's km and the
+    spaces loaded), at most MAX_ACTIVITIES (``bounded_read``); with an ``origin``, each space's km and the
     origin and completeness as the distance search found them."""
     wanted = and_(dated_between(start, end), *_what(query))
     distances: dict[int, float] = {}
@@ -334,11 +343,7 @@ def matching_activities(
     else:
         spaces = filtered_spaces(query.spaces, now, db.get_bind().dialect.name).with_only_columns(Space.id)
     activities = db.scalars(
-        select(Activity)
-        .where(Activity.space_id.in_(spaces), wanted)
-        .options(joinedload(Activity.space))
-        .order_by(Activity.starts_at, Activity.id)
-        .limit(MAX_ACTIVITIES)
+        bounded_read(select(Activity).where(Activity.space_id.in_(spaces), wanted).options(joinedload(Activity.space)), now)
     ).all()
     return list(activities), distances, origin, complete_within
 
