@@ -283,28 +283,6 @@ def test_the_builder_answers_once(client: TestClient, third: TestClient, session
     assert post(third, f"/spaces/{lielvarde.slug}/reviews/99999/answer", answer="x").status_code == 404
 
 
-def test_a_partner_of_the_spaces_country_answers_too_once(partner: TestClient, third: TestClient, session: Session, lielvarde: Space) -> None:  # noqa: F811
-    """The space's one answer may come from a partner of its country (for a space whose builders do not
-    answer), under the same rule; a partner of another country may not give it."""
-    [review] = approved(session, lielvarde, 3)
-    answer_path = f"/spaces/{lielvarde.slug}/reviews/{review.id}/answer"
-    register_and_verify(third, session, "ie.partner@example.org")
-    admin = session.scalar(select(User).where(User.email == "admin@example.org"))
-    grant_partner(session, third.app.state.sessions, admin.id, "ie.partner@example.org", "IE", None)
-    assert sign_in(third, email="ie.partner@example.org").status_code == 303
-    assert f'action="{answer_path}"' not in third.get(f"/spaces/{lielvarde.slug}/reviews").text
-    assert post(third, answer_path, answer="We are looking into it.").status_code == 403
-
-    assert f'action="{answer_path}"' in partner.get(f"/spaces/{lielvarde.slug}/reviews").text
-    assert post(partner, answer_path, answer="Thank you: the space's new hours are on its page.").status_code == 303
-    assert reviews(session)[0].answer == "Thank you: the space's new hours are on its page."
-    second = post(partner, answer_path, answer="And another thing.")
-    assert second.status_code == 400 and "already has an answer" in second.text
-    assert post(third, f"{answer_path}/edit", answer="Changed by Ireland.").status_code == 403
-    assert post(partner, f"{answer_path}/edit", answer="Thank you: the new hours are on the space's page.").status_code == 303
-    assert reviews(session)[0].answer == "Thank you: the new hours are on the space's page."
-
-
 def test_a_reported_review_goes_back_to_the_partner_and_stays_visible(client: TestClient, partner: TestClient, session: Session, lielvarde: Space) -> None:  # noqa: F811
     [review] = approved(session, lielvarde, 1)
     report_path = f"/spaces/{lielvarde.slug}/reviews/{review.id}/report"

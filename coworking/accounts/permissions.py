@@ -82,8 +82,7 @@ class Permission(StrEnum):
     # Write a review of a space (one per space) and edit one's own: anyone signed in; reviews.services also
     # asks for a confirmed address and refuses the space's own community builders.
     REVIEW_WRITE = "review:write"
-    # Answer a space's public reviews (once each: the space's one answer) and edit that answer: its community
-    # builders, its country's partners, admins (as its activities and stories).
+    # Answer a space's public reviews (once each) and edit that answer: its community builders and admins.
     REVIEW_ANSWER = "review:answer"
     # Report a public review to the partners: anyone, account or not. (Partners decide reviews with
     # MODERATION_READ and MODERATION_DECIDE, for the review's space's country.)
@@ -159,14 +158,12 @@ MODERATORS = frozenset(
         Permission.VISIT_COUNTS_READ,
     }
 )
-# The listing's community builders, its country's partners, admins: who keeps what the space says in public
-# (its listing, activities, stories, and its answers to reviews, which a partner may give for a space whose
-# builders do not).
-LISTING_KEEPERS = frozenset({Permission.SPACE_EDIT, Permission.STORY_WRITE, Permission.ACTIVITY_EDIT, Permission.REVIEW_ANSWER})
+# The listing's community builders, its country's partners, admins.
+LISTING_KEEPERS = frozenset({Permission.SPACE_EDIT, Permission.STORY_WRITE, Permission.ACTIVITY_EDIT})
 # The listing's community builders and admins only: residents write to the people who run the space, and
-# partners see counts of it, never the messages. Who comes to an activity (names, addresses) is the same: the
-# space's builders see it to welcome and reach them, nobody else.
-SPACE_BUILDERS = frozenset({Permission.VISIT_ANSWER, Permission.ATTENDANCE_READ})
+# partners see counts of it, never the messages; a review's answer is the space's own word. Who comes to an
+# activity (names, addresses) is the same: the space's builders see it to welcome and reach them, nobody else.
+SPACE_BUILDERS = frozenset({Permission.VISIT_ANSWER, Permission.REVIEW_ANSWER, Permission.ATTENDANCE_READ})
 # A partner of any country, or an admin, whatever listing is named: an import checks each row's country,
 # a report the countries it covers.
 PARTNERS = frozenset({Permission.DATA_IMPORT, Permission.REPORTS_READ})

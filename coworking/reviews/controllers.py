@@ -95,7 +95,7 @@ def _typed(data: dict[str, Any]) -> dict[str, str]:
 
 class ReviewPages(Controller):
     """A space's reviews: read them (anyone), write or edit one's own (a confirmed account), answer them
-    (the space's builders, its country's partners), report one (anyone)."""
+    (the space's builders), report one (anyone)."""
 
     path = "/spaces/{slug:str}/reviews"
     include_in_schema = False

@@ -1,6 +1,5 @@
 """The rules of reviews: writing one (once per person and space), editing it, a partner's decision, the
-space's one answer (by its community builders or its country's partners), reports, and what the space's page
-shows. Each public function that writes
+community builder's one answer, reports, and what the space's page shows. Each public function that writes
 is one transaction, committed here: the review and the e-mails it sends go together or not at all.
 
 Only approved reviews are public. A review waits for a partner of its space's country (or an admin) when
@@ -217,13 +216,12 @@ def edit_review(db: Session, actor: Actor, space: Space, review: Review, rating:
     return review
 
 
-# -- the space's answer -------------------------------------------------------------------------------
+# -- the builder's answer -----------------------------------------------------------------------------
 
 
 def answer_review(db: Session, actor: Actor, space: Space, review: Review, text: str, *, replace: bool = False) -> Review:
-    """The space answers a public review, once: a community builder of it, or a partner of its country
-    (shown as the community builder's, without a name). ``replace``: the answer is edited; a second one is
-    refused."""
+    """The space's community builder answers a public review, once (shown as the community builder's,
+    without a name). ``replace``: they edit the answer they gave; a second answer is refused."""
     authorize(actor, Permission.REVIEW_ANSWER, space)
     body = text.strip()
     errors: dict[str, str] = {}
