@@ -115,6 +115,7 @@ class Translator:
         # Dates and numbers as Europeans write them: British English, not the US default of "en".
         self._babel_locale = Locale.parse(FORMAT_LOCALES.get(locale, locale))
         self._escaped: dict[str, Markup] = {}
+        self._cldr_names: dict[str, dict[str, str]] = {}
 
     def escaped(self, message: str) -> Markup:
         """``message`` translated and HTML-escaped, as templates show a label: kept (a bounded number), since
@@ -140,10 +141,18 @@ class Translator:
         return self.translate(singular, plural, count) % {"num": count, **variables}
 
     def country_name(self, code: str) -> str:
-        return self._babel_locale.territories.get(code.upper(), code.upper())
+        return self._names("territories").get(code.upper(), code.upper())
 
     def language_name(self, code: str) -> str:
-        return self._babel_locale.languages.get(code, code)
+        return self._names("languages").get(code, code)
+
+    def _names(self, kind: str) -> dict[str, str]:
+        """CLDR's names of countries or languages in this language, copied once: Babel looks its data up
+        again on every access, and a search page names some forty countries."""
+        names = self._cldr_names.get(kind)
+        if names is None:
+            names = self._cldr_names[kind] = dict(getattr(self._babel_locale, kind))
+        return names
 
     def date(self, value: datetime, format: str = "medium") -> str:  # noqa: A002 - Babel's name
         return format_date(value, format=format, locale=self._babel_locale)
