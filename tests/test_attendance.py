@@ -504,7 +504,11 @@ def test_people_follow_their_date_when_the_space_changes_it_and_are_told(client:
 
     # 18:00 becomes 19:00: each keeps their place (or their turn) on the same day, at the new time, and is told.
     state = editing.activity_state(series)
-    moved = {**{name: state[name] for name in editing.EDITABLE}, "starts": state["starts"].replace(state["starts"][11:13], f"{int(state['starts'][11:13]) + 1:02d}")}
+    # An hour later on the same day (earlier when the series is at 23:xx); the text's hour alone is changed:
+    # replacing its digits wherever they stand also changed the month when the hour was the month's number.
+    starts = datetime.fromisoformat(state["starts"])
+    starts += timedelta(hours=1 if starts.hour < 23 else -1)
+    moved = {**{name: state[name] for name in editing.EDITABLE}, "starts": starts.strftime("%Y-%m-%dT%H:%M")}
     editing.edit_activity(session, keeper, series, series.version, moved, "An hour later", notices)
     people = {person.name: person for person in rows(session)}
     new_keys = [found.key for found in next_occurrences(session.get(Activity, series.id), utcnow(), 4)]
