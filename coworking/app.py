@@ -25,6 +25,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
+from sqlalchemy import Engine
 
 from coworking.accounts.admin import AdminPages
 from coworking.accounts.controllers import AccountPages
@@ -38,6 +39,7 @@ from coworking.calendar.manage import ActivityPages, SpaceActivityPages, rule_de
 from coworking.calendar.pages import CalendarFeeds, CalendarPages, activity_when
 from coworking.core.assets import Assets
 from coworking.core.cache import build_timed_cache
+from coworking.core.concurrency import run_local_reads_on_the_loop
 from coworking.core.conditional import conditional_get
 from coworking.core.db import make_engine, make_one_connection_engine
 from coworking.core.edge import edge
@@ -162,6 +164,12 @@ async def refuse_at_the_edge(scope: Scope, receive: Receive, send: Send, exc: HT
     await response.to_asgi_response(app=None, request=request)(scope, receive, send)
 
 
+def reads_are_local(engine: Engine, settings: Settings) -> bool:
+    """Whether a handler that only reads waits on nothing but this process (core/concurrency.py): the
+    database is a SQLite file, and neither Redis (caches) nor an online geocoder answers over a network."""
+    return engine.dialect.name == "sqlite" and not settings.redis_url and settings.geocoder == "gazetteer"
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     install_log_escaping()
@@ -268,6 +276,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ),
         exception_handlers={Exception: handle_exception},
+        # Reads of a SQLite file, with no Redis and no online geocoder to wait on, skip the thread pool.
+        on_startup=[run_local_reads_on_the_loop(reads_are_local(engine, settings))],
         # The engine is the app's own: its connections close with it.
         on_shutdown=[engine.dispose, version_engine.dispose],
         before_send=[security_headers(settings), assets.cache_forever_when_current()],

@@ -9,6 +9,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from coworking.accounts.permissions import Permission
+from coworking.core.concurrency import local_read
 from coworking.core.db import DbSession
 from coworking.core.models import utcnow
 from coworking.core.text import fold
@@ -25,6 +26,7 @@ class CountryPages(Controller):
     opt = {"permission": Permission.DIRECTORY_READ}
 
     @get("/", name="countries", sync_to_thread=True)
+    @local_read
     def countries(self, request: Request, db_session: DbSession) -> Template:
         stats = request.app.state.directory_counts.get("stats", lambda: directory_stats(db_session))
         translator = request_translator(request)
@@ -33,6 +35,7 @@ class CountryPages(Controller):
         return page(request, "countries/list.html", {"stats": stats, "countries": named})
 
     @get("/{code:str}", name="country", sync_to_thread=True)
+    @local_read
     def country(self, request: Request, db_session: DbSession, code: FromPath[str], search: Search) -> Template | Redirect:
         """A country's spaces with the search's filters (its country fixed), and what else is there."""
         if code != code.lower():

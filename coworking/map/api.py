@@ -11,6 +11,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import KwargDefinition, QueryParameter
 
 from coworking.accounts.permissions import Permission
+from coworking.core.concurrency import local_read
 from coworking.core.db import DbSession
 from coworking.core.models import utcnow
 from coworking.core.openapi import BAD_REQUEST
@@ -86,6 +87,7 @@ class MapApi(Controller):
         summary="Spaces in a box as GeoJSON, clustered for the zoom level",
         responses={**FEATURES, **BAD_REQUEST},
     )
+    @local_read
     def features(
         self,
         request: Request,

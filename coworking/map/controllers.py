@@ -7,6 +7,7 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from coworking.accounts.permissions import Permission
+from coworking.core.concurrency import local_read
 from coworking.core.db import DbSession
 from coworking.core.text import whole_number
 from coworking.core.web import page, public_url, query_string
@@ -24,6 +25,7 @@ class MapPage(Controller):
     # A controller, not a bare function: Litestar copies a controller's handlers for each app it serves,
     # while a function handler is one object shared (and rebound) by every app made in the process.
     @get("/map", name="map", sync_to_thread=True)
+    @local_read
     def show(self, request: Request, db_session: DbSession, search: Search) -> Template:
         return search_page(request, db_session, search, "/map", "map/map.html")
 

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from coworking.accounts.permissions import Permission
 from coworking.core.charts import bar_chart, dot_map
+from coworking.core.concurrency import local_read
 from coworking.core.db import DbSession
 from coworking.core.errors import InvalidInput
 from coworking.core.i18n import LANGUAGE_COOKIE, is_country_code
@@ -32,6 +33,7 @@ class SitePages(Controller):
     opt = {"permission": Permission.DIRECTORY_READ}
 
     @get("/", name="home", sync_to_thread=True)
+    @local_read
     def home(self, request: Request, db_session: DbSession) -> Template:
         return page(
             request,

@@ -10,6 +10,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import PathParameter
 
 from coworking.accounts.permissions import Permission
+from coworking.core.concurrency import local_read
 from coworking.core.db import DbSession
 from coworking.core.models import utcnow
 from coworking.core.openapi import BAD_REQUEST, NOT_FOUND
@@ -50,6 +51,7 @@ class SpacesApi(Controller):
     opt = {"permission": Permission.DIRECTORY_READ}
 
     @get("/", sync_to_thread=True, summary="Search published spaces", responses=BAD_REQUEST)
+    @local_read
     def search(self, request: Request, db_session: DbSession, search: Search) -> SpaceList:
         query = build_space_query(search)
         found = find_spaces(db_session, request.app.state.geocoder, query, utcnow())

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from coworking.accounts.controllers import start_session
 from coworking.accounts.permissions import Permission, can
+from coworking.core.concurrency import local_read
 from coworking.core.db import DbSession
 from coworking.core.errors import InvalidInput
 from coworking.core.i18n import timezone_for_country
@@ -84,6 +85,7 @@ class SpacePages(Controller):
     opt = {"permission": Permission.DIRECTORY_READ}
 
     @get("/", name="spaces", sync_to_thread=True)
+    @local_read
     def search(self, request: Request, db_session: DbSession, search: Search) -> Template:
         return search_page(request, db_session, search, "/spaces", "spaces/list.html")
 
@@ -95,6 +97,7 @@ class SpacePages(Controller):
         # Counts the view once the page is sent (its builders' desk shows the views per month).
         after_response=count_view,
     )
+    @local_read
     def detail(self, request: Request, db_session: DbSession, slug: FromPath[str]) -> Template:
         now = utcnow()
         space = get_space(db_session, slug, now)
