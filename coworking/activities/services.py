@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import BindParameter, ColumnElement, and_
 
 from coworking.activities.models import Activity
 from coworking.activities.recurrence import Occurrence, expand, next_occurrences
 from coworking.activities.schemas import ActivityOccurrence
 
 
-def is_upcoming_clause(now: datetime) -> ColumnElement[bool]:
+def is_upcoming_clause(now: datetime | BindParameter) -> ColumnElement[bool]:
     """SQL condition: the activity has a date still ahead (its last occurrence ends after ``now``), it is
     not cancelled and not paused. Cancelled occurrences of a running series are left to ``expand``."""
     return and_(
