@@ -25,7 +25,6 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
-from sqlalchemy import Engine
 
 from coworking.accounts.admin import AdminPages
 from coworking.accounts.controllers import AccountPages
@@ -39,9 +38,9 @@ from coworking.calendar.manage import ActivityPages, SpaceActivityPages, rule_de
 from coworking.calendar.pages import CalendarFeeds, CalendarPages, activity_when
 from coworking.core.assets import Assets
 from coworking.core.cache import build_timed_cache
-from coworking.core.concurrency import run_local_reads_on_the_loop
+from coworking.core.concurrency import LOCAL_READS_POOL, run_local_reads_on_the_loop
 from coworking.core.conditional import conditional_get
-from coworking.core.db import make_engine, make_one_connection_engine
+from coworking.core.db import is_sqlite_file, make_engine, make_one_connection_engine
 from coworking.core.edge import edge
 from coworking.core.errors import handle_exception
 from coworking.core.freshness import VersionReader
@@ -164,17 +163,18 @@ async def refuse_at_the_edge(scope: Scope, receive: Receive, send: Send, exc: HT
     await response.to_asgi_response(app=None, request=request)(scope, receive, send)
 
 
-def reads_are_local(engine: Engine, settings: Settings) -> bool:
+def reads_are_local(settings: Settings) -> bool:
     """Whether a handler that only reads waits on nothing but this process (core/concurrency.py): the
     database is a SQLite file, and neither Redis (caches) nor an online geocoder answers over a network."""
-    return engine.dialect.name == "sqlite" and not settings.redis_url and settings.geocoder == "gazetteer"
+    return is_sqlite_file(settings.database_url) and not settings.redis_url and settings.geocoder == "gazetteer"
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     install_log_escaping()
     configure_logging(settings.log_format)
-    engine = make_engine(settings.database_url, pool_pre_ping=True)
+    local_reads = reads_are_local(settings)
+    engine = make_engine(settings.database_url, pool_pre_ping=True, **(LOCAL_READS_POOL if local_reads else {}))
     # The content version is read on the event loop: from a connection of its own, never from the requests'
     # pool, where it could wait for a connection held by a request that waits for the loop (the stall,
     # benchmarks/README.md). Only the loop's thread uses it, so its one connection is always free.
@@ -277,7 +277,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers={Exception: handle_exception},
         # Reads of a SQLite file, with no Redis and no online geocoder to wait on, skip the thread pool.
-        on_startup=[run_local_reads_on_the_loop(reads_are_local(engine, settings))],
+        on_startup=[run_local_reads_on_the_loop(local_reads)],
         # The engine is the app's own: its connections close with it.
         on_shutdown=[engine.dispose, version_engine.dispose],
         before_send=[security_headers(settings), assets.cache_forever_when_current()],

@@ -3,17 +3,23 @@ local file and nothing else is waited on, every other handler in the thread pool
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from litestar import Litestar, get
 from litestar.testing import TestClient
+from sqlalchemy.orm import Session
 
 from coworking.app import create_app, reads_are_local
 from coworking.core.concurrency import LocalReadsExecutor, is_local_read, local_read, run_local_reads_on_the_loop
 from coworking.core.db import make_engine
 from coworking.core.settings import Settings
+from tests.factories import make_space
+from tests.server import serving, site_env
 
 
 def threads_app(local: bool) -> Litestar:
@@ -78,16 +84,13 @@ def test_the_executor_runs_marked_work_at_once_and_other_work_in_its_pool() -> N
         ("sqlite:///{tmp}/a.db", {}, True),
         ("sqlite:///{tmp}/a.db", {"redis_url": "redis://127.0.0.1:6379/0"}, False),
         ("sqlite:///{tmp}/a.db", {"geocoder": "nominatim"}, False),
-        ("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", {}, False),
+        ("postgresql://postgres@127.0.0.1:5432/postgres", {}, False),
+        ("sqlite:///:memory:", {}, False),
     ],
 )
 def test_reads_are_local_only_on_sqlite_with_nothing_on_a_network(tmp_path, url, changes, local) -> None:  # noqa: ANN001
-    settings = replace(Settings.from_env(), **changes)
-    engine = make_engine(url.format(tmp=tmp_path))
-    try:
-        assert reads_are_local(engine, settings) is local
-    finally:
-        engine.dispose()
+    settings = replace(Settings.from_env(), database_url=url.format(tmp=tmp_path), **changes)
+    assert reads_are_local(settings) is local
 
 
 def test_the_sites_busiest_reads_are_marked() -> None:
@@ -100,3 +103,32 @@ def test_the_sites_busiest_reads_are_marked() -> None:
         if is_local_read(getattr(handler.fn, "func", handler.fn))
     }
     assert {"/", "/spaces", "/spaces/{slug:str}", "/api/v1/spaces", "/map", "/api/v1/spaces.geojson"} <= marked
+
+
+def test_a_hundred_visitors_at_once_are_all_answered_by_one_served_worker(own_database: str, tmp_path: Path) -> None:
+    """On SQLite the reads run on the loop, which must then never wait for a pooled connection: with the
+    pool's usual 15, sixty visitors at once stalled the worker for 30 s (the pool's timeout) and then failed."""
+    engine = make_engine(own_database)
+    with Session(engine) as session:
+        make_space(session, "SKOLA6", town="Cēsis")
+        session.commit()
+    engine.dispose()
+    paths = ["/spaces/skola6", "/spaces?q=cesis", "/", "/api/v1/spaces?q=cesis"] * 25
+
+    async def visit(port: int, path: str) -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+        await writer.drain()
+        answer = await reader.read()
+        writer.close()
+        return answer.split(b"\r\n", 1)[0]
+
+    async def all_at_once(port: int) -> list[bytes]:
+        return await asyncio.wait_for(asyncio.gather(*(visit(port, path) for path in paths)), timeout=60)
+
+    with serving(site_env(own_database, tmp_path / "var", PAGE_CACHE="0"), tmp_path / "site.log") as url:
+        started = time.monotonic()
+        status_lines = asyncio.run(all_at_once(int(url.rsplit(":", 1)[1])))
+        took = time.monotonic() - started
+    assert status_lines == [b"HTTP/1.1 200 OK"] * len(paths)
+    assert took < 20, f"{len(paths)} requests took {took:.0f} s: the worker stalled"

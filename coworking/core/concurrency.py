@@ -11,6 +11,14 @@ So a handler marked ``@local_read`` runs on the loop's own thread when the app w
 database (``LocalReadsExecutor(local=True)``), and in the pool like every other handler otherwise. Mark
 only handlers that read the database and nothing else: no network, no file upload, no mail. A write
 waits for SQLite's lock (up to its busy timeout) and so always goes to the pool.
+
+The loop must then never wait for a pooled connection. A request keeps its session's connection from its
+first query until its answer starts (the session is closed on the loop, ``commit_or_roll_back`` in app.py),
+and a read run here still yields to the loop once before it answers: under 60 connections every pooled
+connection belonged to such a request, the next read waited on the loop for one, and nothing could give
+one back (30 s of nothing, then errors; the same stall as benchmarks/README.md describes for threads).
+So the engine of such an app keeps ``LOCAL_READS_POOL``: its usual connections, and more opened at once
+when they are all out (a SQLite connection is a file handle, opened in well under a millisecond).
 """
 
 from __future__ import annotations
@@ -24,6 +32,9 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 _LOCAL_READ = "_coworking_local_read"
+
+# The pool of an engine whose reads run on the loop: never a wait for a connection (see above).
+LOCAL_READS_POOL = {"pool_size": 20, "max_overflow": -1}
 
 
 def local_read(handler: F) -> F:

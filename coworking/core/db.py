@@ -56,11 +56,16 @@ def make_engine(url: str, **kwargs) -> Engine:  # noqa: ANN003
     return configure_engine(create_engine(normalize_url(url), **kwargs))
 
 
+def is_sqlite_file(url: str) -> bool:
+    """A SQLite database in a file (not in memory): the database is this process's own file."""
+    parsed = make_url(normalize_url(url))
+    return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+
+
 def make_one_connection_engine(url: str) -> Engine:
     """An engine that holds at most one connection (for a reader on the event loop's thread alone). An
     in-memory SQLite database keeps SQLAlchemy's one-connection-per-thread pool, which takes no pool size."""
-    parsed = make_url(normalize_url(url))
-    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+    if make_url(normalize_url(url)).get_backend_name() == "sqlite" and not is_sqlite_file(url):
         return make_engine(url)
     return make_engine(url, pool_size=1, max_overflow=0, pool_pre_ping=True)
 
