@@ -7,6 +7,7 @@ out of step with its source.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -17,11 +18,14 @@ import pycountry
 import pytz
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_skeleton, format_time, get_timezone
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from markupsafe import Markup, escape
+
+from coworking.core.text import fold
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
 # An address in one language: ``?lang=lv``.
@@ -142,6 +146,11 @@ class Translator:
 
     def country_name(self, code: str) -> str:
         return self._names("territories").get(code.upper(), code.upper())
+
+    def country_list(self, codes: Iterable[str]) -> str:
+        """Countries by name, in the locale's alphabetical order and as it joins a list: "Estonia and Latvia"."""
+        names = sorted((self.country_name(code) for code in codes), key=fold)
+        return format_list(names, locale=self._babel_locale) if names else ""
 
     def language_name(self, code: str) -> str:
         return self._names("languages").get(code, code)

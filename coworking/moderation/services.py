@@ -330,7 +330,7 @@ def send_digests(db: Session, mailer: Mailer, now: datetime | None = None) -> in
                 "%(num)s item waits for a decision in %(countries)s: %(link)s",
                 "%(num)s items wait for a decision in %(countries)s: %(link)s",
                 waiting,
-                countries=", ".join(sorted(countries)),
+                countries=translate.country_list(countries),
                 link=mailer.link("/moderation"),
             ),
         )
