@@ -512,6 +512,23 @@ def test_an_account_with_no_language_gets_the_default_until_it_signs_in(client: 
     assert sign_in(fresh).status_code == 303 and account(session).language == "lv"
 
 
+def test_a_sign_in_by_link_gives_an_account_with_no_language_the_pages(client: TestClient, fresh: TestClient, session: Session) -> None:
+    register_and_verify(client, session)
+    session.execute(update(User).values(language=None))
+    session.commit()
+    assert post(fresh, "/account/reset", email=EMAIL).status_code == 303
+    reset = link_in(last_mail(session))
+    fresh.cookies.set("lang", "lv")
+    new_password = "a brand new password for the hub"
+    assert post(fresh, reset, password=new_password, password_again=new_password).status_code == 303
+    assert account(session).language == "lv"  # the reset page's language, as a password sign-in would
+    assert post(client, "/account/reset", email=EMAIL).status_code == 303
+    fresh.cookies.set("lang", "de")
+    again = link_in(last_mail(session))
+    assert post(fresh, again, password=PASSWORD, password_again=PASSWORD).status_code == 303
+    assert account(session).language == "lv"  # a language once set is the account's
+
+
 @pytest.mark.parametrize("typed", ["tlh", "en-GB", ""])
 def test_the_language_form_takes_only_the_site_languages(client: TestClient, session: Session, typed: str) -> None:
     register_and_verify(client, session)

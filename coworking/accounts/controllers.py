@@ -161,7 +161,9 @@ class AccountPages(Controller):
     @post("/verify/{token:str}", opt=PUBLIC_FORM, sync_to_thread=True)
     def verify(self, request: Request, db_session: DbSession, token: FromPath[str], data: Form) -> Template | Redirect:
         def verify() -> User:
-            return services.verify_email(db_session, token, form_text(data, "password"), ip_of(request))
+            return services.verify_email(
+                db_session, token, form_text(data, "password"), ip_of(request), request_translator(request).locale
+            )
 
         return _follow_link(request, token, "accounts/verify.html", LOGIN_PER_IP, verify, "/account?verified=1")
 
@@ -211,7 +213,9 @@ class AccountPages(Controller):
     def reset(self, request: Request, db_session: DbSession, token: FromPath[str], data: Form) -> Template | Redirect:
         def reset() -> User:
             password, again, sessions = form_text(data, "password"), form_text(data, "password_again"), request.app.state.sessions
-            return services.reset_password(db_session, sessions, token, password, again, ip_of(request))
+            return services.reset_password(
+                db_session, sessions, token, password, again, ip_of(request), request_translator(request).locale
+            )
 
         return _follow_link(request, token, "accounts/reset.html", MAIL_PER_IP, reset, "/account?password=changed")
 

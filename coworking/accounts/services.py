@@ -215,9 +215,10 @@ def check_token(db: Session, token: str, purpose: str) -> None:
     _usable_token(db, token, purpose)
 
 
-def verify_email(db: Session, token: str, password: str, ip: str | None) -> User:
+def verify_email(db: Session, token: str, password: str, ip: str | None, locale: str) -> User:
     """Confirm the address with the link and the registration's password (both: the inbox alone does not
-    make an account someone else registered with that address yours). The link then never works again."""
+    make an account someone else registered with that address yours). The link then never works again.
+    An account with no language yet keeps ``locale``, the page's (as ``authenticate`` does)."""
     user = db.get(User, _usable_token(db, token, VERIFY).user_id)
     if not verify_password(user.password_hash, password):
         log_event(db, "verify_failed", user.id, ip)
@@ -225,6 +226,7 @@ def verify_email(db: Session, token: str, password: str, ip: str | None) -> User
         raise InvalidInput({"password": N_("This is not the password you registered with.")})
     _use_token(db, token, VERIFY)
     user.email_verified_at = user.email_verified_at or utcnow()
+    user.language = user.language or locale
     log_event(db, "email_verified", user.id, ip)
     db.commit()
     return user
@@ -305,10 +307,11 @@ def _new_password(password: str, password_again: str) -> str:
 
 
 def reset_password(
-    db: Session, sessions: SessionStore, token: str, password: str, password_again: str, ip: str | None
+    db: Session, sessions: SessionStore, token: str, password: str, password_again: str, ip: str | None, locale: str
 ) -> User:
     """Set a new password from a reset link; every session of the account ends (ASVS 7.4.3), and so does
-    every other link it has (a pending change of address included)."""
+    every other link it has (a pending change of address included). An account with no language yet keeps
+    ``locale``, the page's."""
     _usable_token(db, token, RESET)
     new_hash = _new_password(password, password_again)
     found = _use_token(db, token, RESET)
@@ -316,6 +319,7 @@ def reset_password(
     user.password_hash = new_hash
     # The link reached the inbox, so the address is the person's.
     user.email_verified_at = user.email_verified_at or found.used_at
+    user.language = user.language or locale
     _drop_links(db, user.id, VERIFY, RESET, EMAIL_CHANGE)
     log_event(db, "password_reset", user.id, ip)
     # Sessions end first: if that fails, nothing has changed; the other way round, old sessions would live on.
