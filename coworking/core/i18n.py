@@ -18,6 +18,7 @@ import pycountry
 import pytz
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_skeleton, format_time, get_timezone
+from babel.languages import get_territory_language_info
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -211,6 +212,25 @@ EUROPEAN_COUNTRIES = (
 def is_country_code(code: str) -> bool:
     """An ISO 3166-1 alpha-2 code of a country that exists ("LV", "ie"); not "XX", not "Latvia"."""
     return len(code) == 2 and code.isalpha() and pycountry.countries.get(alpha_2=code.upper()) is not None
+
+
+# Norwegian is written as Bokmål or Nynorsk: a text from Norway is Norwegian ("no"), whichever it is.
+_WRITTEN_FORMS = {frozenset({"nb", "nn", "no"}): "no"}
+
+
+@cache
+def official_language(country_code: str) -> str | None:
+    """The language of a country with one official language (CLDR): "lv" for Latvia, "es" for Spain (its
+    regional ones aside). None where there are several (Belgium, Finland, Switzerland, Ireland): a text
+    from there could be in any of them, and a wrong ``lang`` is worse than none."""
+    official = frozenset(
+        code
+        for code, info in get_territory_language_info(country_code.upper()).items()
+        if info.get("official_status") in ("official", "de_facto_official")
+    )
+    if len(official) == 1:
+        return next(iter(official))
+    return _WRITTEN_FORMS.get(official)
 
 
 def today_in(zone: str, now: datetime) -> date:

@@ -25,11 +25,12 @@ from coworking.core.ratelimit import Limit, check
 from coworking.core.security import CSRF_FORM
 from coworking.core.text import whole_number
 from coworking.core.vocabulary import N_
-from coworking.core.web import Form, RowId, form_list, form_text, ip_of, page, public_url
+from coworking.core.web import Form, RowId, form_list, form_text, ip_of, page, public_url, request_translator
 from coworking.geo.schemas import PlaceNotFound
 from coworking.geo.services import locate
 from coworking.pageviews.hooks import count_view, note_view
 from coworking.spaces import editing, photos, profiles
+from coworking.spaces.descriptions import shown_descriptions
 from coworking.spaces.editing import EditConflict
 from coworking.spaces.history import revision_rows
 from coworking.spaces.jsonld import space_json_ld
@@ -109,6 +110,9 @@ class SpacePages(Controller):
             "spaces/detail.html",
             {
                 "space": space,
+                "descriptions": shown_descriptions(
+                    space.description, space.description_local, space.country_code, request_translator(request).locale
+                ),
                 "json_ld": space_json_ld(space, public_url(request, f"/spaces/{space.slug}")),
                 "timezone": timezone_for_country(space.country_code),
                 "may_edit": can(request.state.actor, Permission.SPACE_EDIT, space),
