@@ -25,7 +25,7 @@ GUARDED = (
     "users", "user_sessions", "email_tokens", "partner_countries", "outbox", "spaces", "space_amenities",
     "builder_roles", "community_builders", "space_community_builders", "revisions", "submissions", "space_photos",
     "listing_checks", "guides", "guide_texts", "visit_requests", "reviews", "review_reports", "stories", "story_removal_requests", "attendances",
-    "page_views", "activities",
+    "page_views", "activities", "space_translations",
 )  # fmt: skip
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PATH_VALUES = {

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from coworking.accounts.permissions import Permission, can
 from coworking.core.concurrency import local_read
 from coworking.core.db import DbSession
 from coworking.core.errors import InvalidInput
-from coworking.core.i18n import timezone_for_country
+from coworking.core.i18n import official_language, timezone_for_country
 from coworking.core.images import MAX_BYTES, MEDIA_TYPE
 from coworking.core.models import utcnow
 from coworking.core.ratelimit import Limit, check
@@ -30,11 +30,19 @@ from coworking.geo.schemas import PlaceNotFound
 from coworking.geo.services import locate
 from coworking.pageviews.hooks import count_view, note_view
 from coworking.spaces import editing, photos, profiles
-from coworking.spaces.descriptions import shown_descriptions
-from coworking.spaces.editing import EditConflict
+from coworking.spaces.descriptions import is_outdated, shown_descriptions, source_text, translation_languages
+from coworking.spaces.editing import EditConflict, TranslationConflict
 from coworking.spaces.history import revision_rows
 from coworking.spaces.jsonld import space_json_ld
-from coworking.spaces.listing import HISTORY_FIELDS, LISTING_FIELDS, form_values, is_stale, listing_state, parse_listing
+from coworking.spaces.listing import (
+    HISTORY_FIELDS,
+    LISTING_FIELDS,
+    form_values,
+    is_stale,
+    listing_state,
+    parse_listing,
+    translation_state,
+)
 from coworking.spaces.models import Space, SpacePhoto
 from coworking.spaces.query import SORTS, Search, SearchParams, build_space_query
 from coworking.spaces.services import directory_stats, find_spaces, get_space, to_photo
@@ -110,9 +118,7 @@ class SpacePages(Controller):
             "spaces/detail.html",
             {
                 "space": space,
-                "descriptions": shown_descriptions(
-                    space.description, space.description_local, space.country_code, request_translator(request).locale
-                ),
+                "descriptions": shown_descriptions(space, request_translator(request).locale),
                 "json_ld": space_json_ld(space, public_url(request, f"/spaces/{space.slug}")),
                 "timezone": timezone_for_country(space.country_code),
                 "may_edit": can(request.state.actor, Permission.SPACE_EDIT, space),
@@ -212,6 +218,45 @@ class ListingPages(Controller):
         editing.confirm_listing(db_session, request.state.actor, space)
         return Redirect(path=f"/spaces/{space.slug}?confirmed=1", status_code=303)
 
+    @get("/translations", name="space-translations", sync_to_thread=True)
+    def translations_form(
+        self, request: Request, db_session: DbSession, slug: FromPath[str], language: FromQuery[str | None] = None
+    ) -> Template:
+        space = listing_or_404(editing.listing_for_edit(db_session, request.state.actor, slug), slug)
+        existing = translation_state(space)
+        chosen = language if language in translation_languages(space, request.app.state.settings.locales) else ""
+        values = {"language": chosen, "editing": chosen if chosen in existing else "", "description": existing.get(chosen, ""), "summary": ""}
+        return _translations_page(request, space, values, version=space.version)
+
+    @post("/translations", sync_to_thread=True)
+    def translate(self, request: Request, db_session: DbSession, slug: FromPath[str], data: Form) -> Template | Redirect:
+        actor = request.state.actor
+        space = listing_or_404(editing.listing_for_edit(db_session, actor, slug), slug)
+        values = {name: form_text(data, name) for name in ("language", "editing", "description", "summary")}
+        language = values["language"]
+        base_version = whole_number(form_text(data, "version")) or 0
+        try:
+            if language in translation_state(space) and values["editing"] != language:
+                # The form was opened for another language: saving would replace a text its writer never saw.
+                raise InvalidInput({"language": N_("There is already a description in this language: edit it from the list.")})
+            editing.save_translation(
+                db_session, actor, space, language, base_version, values["description"], values["summary"],
+                request.app.state.settings.locales,
+            )  # fmt: skip
+        except InvalidInput as error:
+            return _translations_page(request, space, values, version=base_version, errors=error.errors, status_code=400)
+        except TranslationConflict as conflict:
+            return _translations_page(
+                request, space, {**values, "editing": language}, version=conflict.version, conflict=conflict, status_code=CONFLICT
+            )  # fmt: skip
+        return Redirect(path=f"/spaces/{space.slug}/translations?saved={language}", status_code=303)
+
+    @post("/translations/{language:str}/confirm", sync_to_thread=True)
+    def confirm_translation(self, request: Request, db_session: DbSession, slug: FromPath[str], language: FromPath[str]) -> Redirect:
+        space = listing_or_404(editing.listing_for_edit(db_session, request.state.actor, slug), slug)
+        editing.confirm_translation(db_session, request.state.actor, space, language)
+        return Redirect(path=f"/spaces/{space.slug}/translations?confirmed={language}", status_code=303)
+
     @get(
         "/history",
         name="space-history",
@@ -239,6 +284,39 @@ class ListingPages(Controller):
         space = listing_or_404(editing.get_listing(db_session, slug), slug)
         editing.revert_listing(db_session, request.state.actor, space, revision_id)
         return Redirect(path=f"/spaces/{space.slug}/history?reverted=1", status_code=303)
+
+
+def _translations_page(
+    request: Request,
+    space: Space,
+    values: dict[str, str],
+    *,
+    version: int,
+    errors: dict[str, str] | None = None,
+    conflict: TranslationConflict | None = None,
+    status_code: int = 200,
+) -> Template:
+    """The description's translations: each with whether it may be out of date, and the form for one."""
+    languages = translation_languages(space, request.app.state.settings.locales)
+    return page(
+        request,
+        "spaces/translations.html",
+        {
+            "space": space,
+            "source": source_text(space),
+            "source_language": official_language(space.country_code) if space.description_local else "en",
+            "translations": [(found, is_outdated(found, space)) for found in space.translations],
+            "translated": {found.language for found in space.translations},
+            "languages": languages,
+            "form": values,
+            "version": version,
+            "errors": errors or {},
+            "conflict": conflict,
+            "saved": request.query_params.get("saved"),
+            "confirmed": request.query_params.get("confirmed"),
+        },
+        status_code=status_code,
+    )
 
 
 # A photo upload: the file and its alt text. The body may be a little over the file's 10 MB limit (the

@@ -24,14 +24,17 @@ from coworking.core.models import utcnow
 from coworking.core.vocabulary import N_
 from coworking.revisions import services as revisions
 from coworking.revisions.models import Revision
+from coworking.spaces.descriptions import source_text, text_digest, translation_languages
 from coworking.spaces.listing import (
     MAX_SUMMARY,
     REVERTIBLE_FIELDS,
+    TRANSLATION_LIMIT,
     State,
     apply_state,
     listing_state,
     photo_state,
     placed_by_hand,
+    translation_state,
 )
 from coworking.spaces.models import CommunityBuilder, Space
 from coworking.spaces.services import unique_space_slug
@@ -76,8 +79,14 @@ def listing_for_edit(db: Session, actor: Actor, slug: str) -> Space | None:
 
 
 def recorded_state(space: Space) -> State:
-    """What each revision keeps of a listing: its fields, its photos and its builders' public names."""
-    return {**listing_state(space), "photos": photo_state(space), "community_builders": builder_names(space)}
+    """What each revision keeps of a listing: its fields, its photos, its builders' public names and the
+    translations of its description."""
+    return {
+        **listing_state(space),
+        "photos": photo_state(space),
+        "community_builders": builder_names(space),
+        "translations": translation_state(space),
+    }
 
 
 def _merge(db: Session, space: Space, base_version: int, mine: State) -> EditConflict:
@@ -128,6 +137,7 @@ def revert_listing(db: Session, actor: Actor, space: Space, revision_id: int) ->
         raise InvalidInput({"revision": N_("This listing has no such revision.")})
     before = recorded_state(space)
     after = {**before, **{name: value for name, value in target.snapshot.items() if name in REVERTIBLE_FIELDS}}
+    after["translations"] = target.snapshot.get("translations") or {}  # a revision from before any had none
     if after == before:
         return None
     return save_change(
@@ -204,6 +214,74 @@ def confirm_listing(db: Session, actor: Actor, space: Space) -> None:
         db, subject=SUBJECT, subject_id=space.id, country_code=space.country_code, version=space.version,
         author_id=actor.user_id, author_role=author_role(actor, space), kind="confirmed", at=now,
     )  # fmt: skip
+    db.commit()
+
+
+@dataclass
+class TranslationConflict(Exception):
+    """Someone saved this translation after the edit began: their text, to show beside the editor's own
+    (nothing was written). Saving again from the page, at ``version``, keeps what the editor then sends."""
+
+    version: int
+    theirs: str | None
+
+
+def save_translation(
+    db: Session,
+    actor: Actor,
+    space: Space,
+    language: str,
+    base_version: int,
+    text: str,
+    summary: str,
+    locales: tuple[str, ...],
+) -> Revision | None:
+    """Save the description in ``language`` (an empty text removes it), a revision like any edit of the
+    listing. None when nothing changed. Raises InvalidInput (each message by its field), or
+    TranslationConflict when someone changed this language's text since ``base_version``."""
+    authorize(actor, Permission.SPACE_EDIT, space)
+    text, errors = text.strip(), {}
+    if language not in translation_languages(space, locales):
+        errors["language"] = N_("Choose a language from the list.")
+    if len(text) > TRANSLATION_LIMIT:
+        errors["description"] = N_("This is too long: shorten it.")
+    elif text and source_text(space) is None:
+        errors["description"] = N_("Write the listing's own description first: a translation needs a text to translate.")
+    if len(summary) > MAX_SUMMARY:
+        errors["summary"] = N_("This is too long: shorten it.")
+    if errors:
+        raise InvalidInput(errors)
+    current = translation_state(space)
+    if base_version != space.version:
+        base = (revisions.state_at(db, SUBJECT, space.id, base_version, space.version).get("translations")) or {}
+        theirs = current.get(language)
+        if theirs != base.get(language) and theirs != (text or None):
+            raise TranslationConflict(version=space.version, theirs=theirs)
+        base_version = space.version  # another language or another field changed meanwhile: nothing to merge
+    wanted = {code: value for code, value in current.items() if code != language}
+    if text:
+        wanted[language] = text
+    before = recorded_state(space)
+    after = {**before, "translations": wanted}
+    if after == before:
+        return None
+    try:
+        return save_change(
+            db, actor, space, before, after, kind="edit", summary=summary, mine=listing_state(space),
+            base_version=base_version,
+        )  # fmt: skip
+    except EditConflict as conflict:  # another save won the race after the check above
+        raise TranslationConflict(version=conflict.version, theirs=translation_state(space).get(language)) from None
+
+
+def confirm_translation(db: Session, actor: Actor, space: Space, language: str) -> None:
+    """A builder or partner says the translation still says what the text it translates now says: it is
+    no longer flagged as perhaps out of date. No revision (no text changed), like ``confirm_listing``."""
+    authorize(actor, Permission.SPACE_EDIT, space)
+    translation = next((found for found in space.translations if found.language == language), None)
+    if translation is None:
+        raise InvalidInput({"language": N_("This listing has no translation in that language.")})
+    translation.source_digest = text_digest(source_text(space))
     db.commit()
 
 

@@ -16,12 +16,19 @@ _WORD_DIFFED = {"description", "description_local", "price_notes"}
 
 
 def listing_changes(revision: Revision) -> list[FieldChange]:
-    """A listing revision's changed fields that the history shows."""
-    return [
+    """A listing revision's changed fields that the history shows; a translation of the description shows
+    as that language's description."""
+    changes = [
         field_change(name, old, new, name in _WORD_DIFFED)
         for name, (old, new) in revision.changes.items()
         if name in HISTORY_FIELDS
     ]
+    old_texts, new_texts = (revision.changes.get("translations") or [None, None])
+    for language in sorted({*(old_texts or {}), *(new_texts or {})}):
+        old, new = (old_texts or {}).get(language), (new_texts or {}).get(language)
+        if old != new:
+            changes.append(field_change("translation", old, new, True, language))
+    return changes
 
 
 def revision_row(revision: Revision, restores_version: int | None = None) -> RevisionRow:

@@ -20,7 +20,8 @@ from coworking.core.models import utcnow
 from coworking.core.text import whole_number
 from coworking.core.vocabulary import N_, WEEKDAY_CODES
 from coworking.core.web import form_list, form_text
-from coworking.spaces.models import Amenity, Space
+from coworking.spaces.descriptions import source_text, text_digest
+from coworking.spaces.models import Amenity, Space, SpaceTranslation
 from coworking.spaces.vocabulary import AMENITY_CODES, STATUS_CODES
 
 State = dict[str, Any]
@@ -58,9 +59,13 @@ HISTORY_FIELDS: dict[str, str] = {
     **LISTING_FIELDS,
     "photos": N_("Photos"),
     "community_builders": N_("Community builders"),
+    # A translation of the description: the history names its language beside this.
+    "translation": N_("Description"),
 }
 # What a revert restores: the listing's fields and its photos (roles are granted by moderation, not history).
-REVERTIBLE_FIELDS = frozenset({*LISTING_FIELDS, "photos"})
+REVERTIBLE_FIELDS = frozenset({*LISTING_FIELDS, "photos", "translations"})
+# The longest translation of a description (as the descriptions themselves).
+TRANSLATION_LIMIT = 5000
 # Text fields and their longest accepted length.
 _TEXT_LIMITS = {
     "name": 200,
@@ -123,6 +128,27 @@ def listing_state(space: Space) -> State:
     }
 
 
+def translation_state(space: Space) -> dict[str, str]:
+    """The description's translations, as the revisions keep them: ``{"de": "…", "fr": "…"}``."""
+    return {translation.language: translation.description for translation in space.translations}
+
+
+def _apply_translations(space: Space, wanted: dict[str, str]) -> None:
+    """Keep exactly the ``wanted`` translations; a new or changed one is recorded as translated from the
+    space's text as it now is (the state applied with it: after a revert, the text restored with it)."""
+    digest = text_digest(source_text(space))
+    current = {translation.language: translation for translation in space.translations}
+    for language, translation in current.items():
+        if language not in wanted:
+            space.translations.remove(translation)
+    for language, text in sorted(wanted.items()):
+        translation = current.get(language)
+        if translation is None:
+            space.translations.append(SpaceTranslation(language=language, description=text, source_digest=digest))
+        elif translation.description != text:
+            translation.description, translation.source_digest = text, digest
+
+
 def photo_state(space: Space) -> list[dict[str, Any]]:
     """The photos shown, in order, as the revisions keep them: ``[{"id": 3, "alt": "…"}, …]``."""
     return [{"id": photo.id, "alt": photo.alt_text} for photo in space.photos if photo.removed_at is None]
@@ -158,6 +184,8 @@ def apply_state(db: Session, space: Space, state: State) -> None:
                 space.internet_measured_on = date.fromisoformat(value) if value else None
             elif name in LISTING_FIELDS:
                 setattr(space, name, value)
+        if "translations" in state:  # last: a translation is recorded against the text set above
+            _apply_translations(space, state["translations"] or {})
     space.refresh_search_text()
 
 

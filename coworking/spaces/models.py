@@ -133,6 +133,11 @@ class Space(Timestamped, Base):
         viewonly=True,
     )
 
+    # The description in further languages (beyond English and the country's own), by language code.
+    translations: Mapped[list[SpaceTranslation]] = relationship(
+        back_populates="space", cascade="all, delete-orphan", order_by="SpaceTranslation.language"
+    )
+
     # Optimistic locking: a stale edit raises StaleDataError instead of overwriting a newer one.
     __mapper_args__ = {"version_id_col": version}
 
@@ -173,6 +178,24 @@ def _keep_search_columns(mapper, connection, space: Space) -> None:  # noqa: ANN
     """Whatever ORM write changes a listing's texts also changes its search columns (and so, through the
     database, its full-text index): no caller can forget. Writes without objects use ``search_fields``."""
     space.refresh_search_text()
+
+
+class SpaceTranslation(Base):
+    """A listing's description in one more language, written by its community builders or partners.
+
+    ``source_digest`` is the digest (``listing.text_digest``) of the text it was translated from, the space's
+    own description or else the English one, as that text was when the translation was saved or last
+    confirmed: once that text changes, the translation may be out of date, and says so until someone updates
+    or confirms it. None: not known (a translation brought back by a revert).
+    """
+
+    __tablename__ = "space_translations"
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    description: Mapped[str] = mapped_column(Text)
+    source_digest: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow, onupdate=utcnow)
+    space: Mapped[Space] = relationship(back_populates="translations")
 
 
 class CommunityBuilder(Timestamped, Base):

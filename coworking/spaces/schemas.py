@@ -78,12 +78,24 @@ class CommunityBuilderOut(msgspec.Struct, kw_only=True):
     public_contact: str | None
 
 
+class DescriptionTranslation(msgspec.Struct, kw_only=True):
+    """The description in one more language, written by the space's builders or partners."""
+
+    language: str
+    description: str
+    # The text it was translated from (the local description, else the English one) changed since.
+    may_be_out_of_date: bool
+
+
 class SpaceDetail(SpaceSummary, kw_only=True):
     """Everything public about one space."""
 
     id: int
     description: str | None
     description_local: str | None
+    # The language of ``description_local``: the country's one official language; None where it has several.
+    description_local_language: str | None = None
+    translations: list[DescriptionTranslation] = msgspec.field(default_factory=list)
     street_address: str | None
     website: str | None
     email: str | None

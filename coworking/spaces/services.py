@@ -35,7 +35,7 @@ from coworking.activities.recurrence import next_occurrences
 from coworking.activities.schemas import ActivityOccurrence
 from coworking.activities.services import is_upcoming_clause, occurrence, occurrences
 from coworking.core.errors import InvalidInput
-from coworking.core.i18n import timezone_for_country, today_in
+from coworking.core.i18n import official_language, timezone_for_country, today_in
 from coworking.core.models import to_struct, utcnow
 from coworking.core.text import search_words, slugify
 from coworking.core.vocabulary import N_
@@ -50,11 +50,13 @@ from coworking.geo.distance import (
 )
 from coworking.geo.schemas import Origin
 from coworking.geo.services import locate
+from coworking.spaces.descriptions import is_outdated
 from coworking.spaces.models import (
     Amenity,
     CommunityBuilder,
     Space,
     SpacePhoto,
+    SpaceTranslation,
     fibre_among,
     space_amenities,
     space_community_builders,
@@ -63,6 +65,7 @@ from coworking.spaces.query import SpaceQuery
 from coworking.spaces.schemas import (
     CommunityBuilderOut,
     CountryCount,
+    DescriptionTranslation,
     DirectoryStats,
     PhotoCopy,
     PhotoOut,
@@ -652,9 +655,19 @@ def get_space(session: Session, slug: str, now: datetime) -> SpaceDetail | None:
         .order_by(CommunityBuilder.id)
     )
     activities = session.scalars(select(Activity).where(Activity.space_id == space.id).order_by(Activity.starts_at))
+    translations = session.scalars(
+        select(SpaceTranslation).where(SpaceTranslation.space_id == space.id).order_by(SpaceTranslation.language)
+    )
     return to_struct(
         SpaceDetail,
         space,
+        description_local_language=official_language(space.country_code),
+        translations=[
+            DescriptionTranslation(
+                language=found.language, description=found.description, may_be_out_of_date=is_outdated(found, space)
+            )
+            for found in translations
+        ],
         amenities=amenities,
         fibre=fibre_among(amenities),
         community_builders=[to_struct(CommunityBuilderOut, person) for person in builders],
