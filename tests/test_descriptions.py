@@ -231,3 +231,19 @@ def test_only_the_listings_editors_may_translate(client: TestClient, fresh: Test
 
 def translate_without_form(client: TestClient):  # noqa: ANN201
     return post(client, "/spaces/skola6/translations", language="de", description=GERMAN, editing="", version="1", summary="")
+
+
+def test_the_builders_desk_flags_translations_that_may_be_out_of_date(client: TestClient, session: Session) -> None:  # noqa: F811
+    space = make_space(session, "SKOLA6", "Cēsis", "LV", description=ENGLISH, description_local=LATVIAN)
+    session.commit()
+    builder(client, session, space)
+    assert translate(client, "skola6", "de", GERMAN).status_code == 303
+    assert translate(client, "skola6", "fi", "Yhteistyötila vanhassa koulussa.").status_code == 303
+    flag = "may be out of date, since the text they translate has changed"
+    assert flag not in client.get("/desk?lang=en").text
+    assert save(client, "skola6", edit_form(client, "skola6"), description_local=LATVIAN + " Jauns.").status_code == 303
+    desk = client.get("/desk?lang=en").text
+    assert f"{flag}: German, Finnish." in desk and 'href="/spaces/skola6/translations"' in desk
+    assert post(client, "/spaces/skola6/translations/de/confirm").status_code == 303
+    assert f"{flag}: Finnish." in client.get("/desk?lang=en").text
+    assert "Šie apraksta tulkojumi var būt novecojuši" in client.get("/desk?lang=lv").text

@@ -5,12 +5,13 @@ of reports only what they say, never who sent them.
 The sections come from the domains below (each asked once for all the person's spaces): the listing's
 confirmation (spaces; the yearly rule of moderation.reminders), visit requests waiting (visits), reports
 waiting for a partner (moderation), page views per month (pageviews), the next activity dates with their
-sign-ups (attendance), requests to remove a story (stories), reviews to answer (reviews).
+sign-ups (attendance), requests to remove a story (stories), reviews to answer (reviews), translations of
+the description that may be out of date (spaces).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -22,8 +23,9 @@ from coworking.core.models import utcnow
 from coworking.moderation.services import OpenReport, open_reports_about
 from coworking.pageviews.services import MonthViews, monthly_views
 from coworking.reviews.services import ReviewsWaiting, reviews_waiting_at
+from coworking.spaces.descriptions import is_outdated
 from coworking.spaces.listing import REMIND_AFTER
-from coworking.spaces.models import Space
+from coworking.spaces.models import Space, SpaceTranslation
 from coworking.stories.services import removal_requests_waiting
 from coworking.visits.services import waiting_counts
 
@@ -50,6 +52,8 @@ class SpaceDesk:
     # Requests to remove a resident's story (stories), reviews to answer or awaiting approval (reviews).
     story_removals: int
     reviews: ReviewsWaiting
+    # The languages of its description's translations that may be out of date (their original changed since).
+    outdated_translations: list[str] = field(default_factory=list)
 
     @property
     def views_total(self) -> int:
@@ -86,6 +90,13 @@ def builders_desk(db: Session, actor: Actor, now: datetime | None = None) -> Des
     dates = upcoming_dates(db, ids, now)
     story_removals = removal_requests_waiting(db, ids)
     reviews = reviews_waiting_at(db, ids)
+    by_id = {space.id: space for space in spaces}
+    outdated: dict[int, list[str]] = {space_id: [] for space_id in ids}
+    for translation in db.scalars(
+        select(SpaceTranslation).where(SpaceTranslation.space_id.in_(ids)).order_by(SpaceTranslation.language)
+    ):
+        if is_outdated(translation, by_id[translation.space_id]):
+            outdated[translation.space_id].append(translation.language)
     return Desk(
         [
             SpaceDesk(
@@ -98,6 +109,7 @@ def builders_desk(db: Session, actor: Actor, now: datetime | None = None) -> Des
                 dates=dates[space.id],
                 story_removals=story_removals[space.id],
                 reviews=reviews[space.id],
+                outdated_translations=outdated[space.id],
             )
             for space in spaces
         ]
