@@ -247,3 +247,11 @@ def test_the_builders_desk_flags_translations_that_may_be_out_of_date(client: Te
     assert post(client, "/spaces/skola6/translations/de/confirm").status_code == 303
     assert f"{flag}: Finnish." in client.get("/desk?lang=en").text
     assert "Šie apraksta tulkojumi var būt novecojuši" in client.get("/desk?lang=lv").text
+
+
+def test_confirming_a_translation_that_does_not_exist_is_refused_plainly(client: TestClient, session: Session) -> None:  # noqa: F811
+    space = make_space(session, "SKOLA6", "Cēsis", "LV", description=ENGLISH, description_local=LATVIAN)
+    session.commit()
+    builder(client, session, space)
+    refused = post(client, "/spaces/skola6/translations/de/confirm")
+    assert refused.status_code == 400 and "no translation in that language" in refused.text

@@ -252,9 +252,15 @@ class ListingPages(Controller):
         return Redirect(path=f"/spaces/{space.slug}/translations?saved={language}", status_code=303)
 
     @post("/translations/{language:str}/confirm", sync_to_thread=True)
-    def confirm_translation(self, request: Request, db_session: DbSession, slug: FromPath[str], language: FromPath[str]) -> Redirect:
+    def confirm_translation(
+        self, request: Request, db_session: DbSession, slug: FromPath[str], language: FromPath[str]
+    ) -> Template | Redirect:
         space = listing_or_404(editing.listing_for_edit(db_session, request.state.actor, slug), slug)
-        editing.confirm_translation(db_session, request.state.actor, space, language)
+        try:
+            editing.confirm_translation(db_session, request.state.actor, space, language)
+        except InvalidInput as error:
+            values = {"language": "", "editing": "", "description": "", "summary": ""}
+            return _translations_page(request, space, values, version=space.version, errors=error.errors, status_code=400)
         return Redirect(path=f"/spaces/{space.slug}/translations?confirmed={language}", status_code=303)
 
     @get(
