@@ -255,3 +255,21 @@ def test_confirming_a_translation_that_does_not_exist_is_refused_plainly(client:
     builder(client, session, space)
     refused = post(client, "/spaces/skola6/translations/de/confirm")
     assert refused.status_code == 400 and "no translation in that language" in refused.text
+
+
+def test_a_translations_words_find_the_space_until_it_is_removed(client: TestClient, fresh: TestClient, session: Session) -> None:  # noqa: F811
+    space = make_space(session, "SKOLA6", "Cēsis", "LV", description=ENGLISH, description_local=LATVIAN)
+    session.commit()
+    builder(client, session, space)
+    assert "skola6" not in fresh.get("/api/v1/spaces?q=glasfaserhaus").text
+    assert translate(client, "skola6", "de", "Ein Glasfaserhaus in einer alten Schule.").status_code == 303
+    assert [found["slug"] for found in fresh.get("/api/v1/spaces?q=glasfaserhaus").json()["items"]] == ["skola6"]
+
+    # Another write of the listing, with its translations not loaded, keeps their words.
+    with Session(session.get_bind()) as other:
+        other.get(Space, space.id).name = "SKOLA6 Cēsis"
+        other.commit()
+    assert [found["slug"] for found in fresh.get("/api/v1/spaces?q=glasfaserhaus").json()["items"]] == ["skola6"]
+
+    assert translate(client, "skola6", "de", "", editing="de").status_code == 303
+    assert fresh.get("/api/v1/spaces?q=glasfaserhaus").json()["items"] == []

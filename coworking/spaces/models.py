@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Connection,
     Date,
     ForeignKey,
     Index,
@@ -19,6 +20,8 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     event,
+    inspect,
+    select,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -141,21 +144,37 @@ class Space(Timestamped, Base):
     # Optimistic locking: a stale edit raises StaleDataError instead of overwriting a newer one.
     __mapper_args__ = {"version_id_col": version}
 
-    def refresh_search_text(self) -> None:
-        """Set the search columns from the listing's texts: every write of those texts calls this (or
-        ``search_fields`` for rows written without objects) before it flushes."""
-        fields = Space.search_fields(self.name, self.town, self.region, self.description, self.description_local)
+    def refresh_search_text(self, connection: Connection | None = None) -> None:
+        """Set the search columns from the listing's texts, its description's translations included: every
+        write of those texts calls this (or ``search_fields`` for rows written without objects) before it
+        flushes. Inside a flush the translations, when not loaded, are read from ``connection`` (a flush may
+        not load them through the session)."""
+        fields = Space.search_fields(
+            self.name, self.town, self.region, self.description, self.description_local, *self._translated(connection)
+        )
         self.search_text, self.search_name, self.search_place = fields["search_text"], fields["search_name"], fields["search_place"]
+
+    def _translated(self, connection: Connection | None) -> list[str]:
+        if "translations" not in inspect(self).unloaded:
+            return [translation.description for translation in self.translations]
+        if connection is None or self.id is None:
+            return []  # a new listing: no translations yet
+        return list(connection.scalars(select(SpaceTranslation.description).where(SpaceTranslation.space_id == self.id)))
 
     @staticmethod
     def search_fields(
-        name: str | None, town: str | None, region: str | None, description: str | None, description_local: str | None
+        name: str | None,
+        town: str | None,
+        region: str | None,
+        description: str | None,
+        description_local: str | None,
+        *translations: str | None,
     ) -> dict[str, str]:
-        """The search columns of a listing with these texts: its words (name, then place, then descriptions),
-        the name's words and the place's (town and region)."""
+        """The search columns of a listing with these texts: its words (name, then place, then descriptions
+        and their translations), the name's words and the place's (town and region)."""
         name_words = search_words(name)
         place_words = search_words(town) + search_words(region)
-        other_words = search_words(description) + search_words(description_local)
+        other_words = [word for text in (description, description_local, *translations) for word in search_words(text)]
         return {
             "search_text": " ".join(name_words + place_words + other_words),
             "search_name": " ".join(name_words),
@@ -177,7 +196,7 @@ def fibre_among(amenity_codes: list[str]) -> bool | None:
 def _keep_search_columns(mapper, connection, space: Space) -> None:  # noqa: ANN001 - SQLAlchemy's event signature
     """Whatever ORM write changes a listing's texts also changes its search columns (and so, through the
     database, its full-text index): no caller can forget. Writes without objects use ``search_fields``."""
-    space.refresh_search_text()
+    space.refresh_search_text(connection)
 
 
 class SpaceTranslation(Base):
