@@ -236,12 +236,9 @@ class ListingPages(Controller):
         language = values["language"]
         base_version = whole_number(form_text(data, "version")) or 0
         try:
-            if language in translation_state(space) and values["editing"] != language:
-                # The form was opened for another language: saving would replace a text its writer never saw.
-                raise InvalidInput({"language": N_("There is already a description in this language: edit it from the list.")})
             editing.save_translation(
                 db_session, actor, space, language, base_version, values["description"], values["summary"],
-                request.app.state.settings.locales,
+                request.app.state.settings.locales, shown=values["editing"],
             )  # fmt: skip
         except InvalidInput as error:
             return _translations_page(request, space, values, version=base_version, errors=error.errors, status_code=400)

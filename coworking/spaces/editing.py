@@ -235,14 +235,21 @@ def save_translation(
     text: str,
     summary: str,
     locales: tuple[str, ...],
+    *,
+    shown: str,
 ) -> Revision | None:
     """Save the description in ``language`` (an empty text removes it), a revision like any edit of the
-    listing. None when nothing changed. Raises InvalidInput (each message by its field), or
-    TranslationConflict when someone changed this language's text since ``base_version``."""
+    listing. ``shown`` is the language whose text the form was opened with ("" to add one): a form opened
+    for another language may not replace a text its writer never saw. None when nothing changed. Raises
+    InvalidInput (each message by its field), or TranslationConflict when someone changed this language's
+    text since ``base_version``."""
     authorize(actor, Permission.SPACE_EDIT, space)
     text, errors = text.strip(), {}
+    current = translation_state(space)
     if language not in translation_languages(space, locales):
         errors["language"] = N_("Choose a language from the list.")
+    elif language in current and shown != language:
+        errors["language"] = N_("There is already a description in this language: edit it from the list.")
     if len(text) > TRANSLATION_LIMIT:
         errors["description"] = N_("This is too long: shorten it.")
     elif text and source_text(space) is None:
@@ -251,7 +258,6 @@ def save_translation(
         errors["summary"] = N_("This is too long: shorten it.")
     if errors:
         raise InvalidInput(errors)
-    current = translation_state(space)
     if base_version != space.version:
         base = (revisions.state_at(db, SUBJECT, space.id, base_version, space.version).get("translations")) or {}
         theirs = current.get(language)
