@@ -158,7 +158,9 @@ class Space(Timestamped, Base):
         if "translations" not in inspect(self).unloaded:
             return [translation.description for translation in self.translations]
         if connection is None or self.id is None:
-            return []  # a new listing: no translations yet
+            # A new listing has none. Outside a flush, unloaded ones are not loaded here (a lazy load would
+            # autoflush half-way through an edit): the flush's hook below reads them from its connection.
+            return []
         return list(connection.scalars(select(SpaceTranslation.description).where(SpaceTranslation.space_id == self.id)))
 
     @staticmethod
